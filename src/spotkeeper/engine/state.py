@@ -1,0 +1,143 @@
+"""What the engine remembers about a node between passes (stored as the node's status JSON).
+
+The cloud is the truth about what exists; this record is the engine's memory of what it owns
+and how far an operation got. Every operation writes its progress here (`Operation.step`)
+before and after each cloud call, so a worker that dies mid-recovery is followed by one that
+resumes at the same step, and because every step is an idempotent `ensure_*`/`delete_*` on a
+deterministic name, repeating the step that was in flight is always safe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from spotkeeper.cloud.port import Lifecycle
+
+OperationKind = Literal["launch", "recover", "pause", "resume", "recycle", "revert", "heal", "delete"]
+StateRequest = Literal["pause", "resume", "recycle"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class DiskRecord(Record):
+    role: Literal["os", "data"]
+    lun: int | None = None
+    id: str
+    name: str
+    zone: str | None = None
+    sku: str = "Premium_LRS"
+    size_gb: int | None = None
+    generation: int = 0
+
+
+class SnapshotRecord(Record):
+    id: str
+    name: str
+    source_disk_id: str
+    role: Literal["os", "data"]
+    lun: int | None = None
+    taken_at: datetime
+    final: bool = False
+
+
+class NicRecord(Record):
+    index: int
+    id: str
+    name: str
+    is_primary: bool
+    private_ip: str | None = None
+    public_ip_id: str | None = None
+    public_ip_name: str | None = None
+    public_ip_address: str | None = None
+    generation: int = 0
+
+
+class VmRecord(Record):
+    name: str
+    id: str
+    size: str
+    zone: str | None
+    lifecycle: Lifecycle
+    launched_at: datetime
+    running_since: datetime | None = None
+    price_hour: float | None = None
+    od_price_hour: float | None = None
+
+
+class Target(Record):
+    """The market an operation is moving the node to, and why."""
+
+    size: str
+    zone: str | None
+    lifecycle: Lifecycle
+    price_hour: float | None = None
+    reason: str = ""
+    via_snapshot: bool = False
+
+
+class Operation(Record):
+    kind: OperationKind
+    step: str
+    reason: str
+    started_at: datetime
+    target: Target | None = None
+    attempts: int = 0
+    drain_until: datetime | None = None
+    old_vm_name: str | None = None
+    next_state: str | None = None  # phase to settle in when the operation completes
+
+
+class EvictionRecord(Record):
+    at: datetime
+    size: str
+    zone: str | None
+    notice: bool = True
+
+
+class FailedMarket(Record):
+    size: str
+    zone: str | None
+    lifecycle: Lifecycle
+    until: datetime
+    code: str = ""
+
+
+class HealthMemory(Record):
+    status: Literal["HEALTHY", "UNHEALTHY", "UNKNOWN"] = "UNKNOWN"
+    unhealthy_since: datetime | None = None
+    ever_healthy: bool = False
+
+
+class NodeState(Record):
+    """The engine's persisted memory of one node."""
+
+    phase: str = "pending"
+    generation: int = 0          # bumps when the VM is replaced
+    vm: VmRecord | None = None
+    os_disk: DiskRecord | None = None
+    data_disks: list[DiskRecord] = Field(default_factory=list)
+    nics: list[NicRecord] = Field(default_factory=list)
+    snapshots: list[SnapshotRecord] = Field(default_factory=list)
+    snapshot_serial: int = 0
+    operation: Operation | None = None
+    requests: list[StateRequest] = Field(default_factory=list)
+    evictions: list[EvictionRecord] = Field(default_factory=list)
+    failed_markets: list[FailedMarket] = Field(default_factory=list)
+    health: HealthMemory = Field(default_factory=HealthMemory)
+    schedule_checked_at: datetime | None = None
+    revert_checked_at: datetime | None = None
+    error_reason: str | None = None
+    rollback_reason: str | None = None
+    deletion: dict[str, object] | None = None  # the deallocation config of a delete in progress
+
+    def to_json(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, raw: object) -> NodeState:
+        return cls.model_validate(raw or {})
