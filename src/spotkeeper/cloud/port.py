@@ -428,6 +428,11 @@ class CloudProvider(Protocol):
     """What the engine may ask of a cloud. Every method may raise `Throttled` and
     `TransientCloudError`; the others are listed per method."""
 
+    def resource_id(self, resource_type: str, resource_group: str, name: str) -> str:
+        """The ARM id of `name` of `resource_type` (e.g. "Microsoft.Network/networkSecurityGroups")
+        in this provider's subscription. Pure: no call is made and nothing is checked."""
+        ...
+
     # disks
     def ensure_disk(self, spec: DiskSpec) -> Disk:
         """Create the disk, or update size/tags of the existing one. Raises `Conflict` if a disk
