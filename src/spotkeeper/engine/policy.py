@@ -32,6 +32,7 @@ from spotkeeper.engine.placement import (
 from spotkeeper.engine.revert import (
     DEFAULT_EVICTION_COOLDOWN,
     DEFAULT_MIN_SAVING_FRACTION,
+    PerformAt,
     RevertPolicy,
 )
 from spotkeeper.engine.schedule import ScheduledTask
@@ -136,7 +137,7 @@ def placement_policy(node: StatefulNode, catalog: Catalog) -> PlacementPolicy:
 
 def revert_policy(node: StatefulNode, settings: StrategySettings) -> RevertPolicy:
     strategy = node.strategy
-    perform_at = "always"
+    perform_at: PerformAt = "always"
     if strategy and strategy.revert_to_spot and strategy.revert_to_spot.perform_at:
         perform_at = strategy.revert_to_spot.perform_at
     return RevertPolicy(

@@ -65,8 +65,8 @@ class VmRecord(Record):
     lifecycle: Lifecycle
     launched_at: datetime
     running_since: datetime | None = None
+    accrued_until: datetime | None = None  # costed up to here in the ledger
     price_hour: float | None = None
-    od_price_hour: float | None = None
 
 
 class Target(Record):
@@ -77,7 +77,9 @@ class Target(Record):
     lifecycle: Lifecycle
     price_hour: float | None = None
     reason: str = ""
-    via_snapshot: bool = False
+    restore_os: bool = False      # the OS disk comes back from a snapshot (onLaunch or zone change)
+    restore_data: bool = False    # the data disks do
+    reservation_group: tuple[str, str] | None = None  # (resource group, CRG name) for reserved od
 
 
 class Operation(Record):
@@ -86,10 +88,13 @@ class Operation(Record):
     reason: str
     started_at: datetime
     target: Target | None = None
-    attempts: int = 0
+    attempts: int = 0             # consecutive cloud errors on the current step
+    choices: int = 0              # markets chosen so far by this operation
     drain_until: datetime | None = None
     old_vm_name: str | None = None
-    next_state: str | None = None  # phase to settle in when the operation completes
+    generation: int = 0           # generation of the resources this operation creates
+    superseded: list[str] = Field(default_factory=list)  # ids to delete once the operation settles
+    notice_not_before: datetime | None = None
 
 
 class EvictionRecord(Record):
@@ -109,6 +114,7 @@ class FailedMarket(Record):
 
 class HealthMemory(Record):
     status: Literal["HEALTHY", "UNHEALTHY", "UNKNOWN"] = "UNKNOWN"
+    reason: str = ""
     unhealthy_since: datetime | None = None
     ever_healthy: bool = False
 
@@ -118,6 +124,8 @@ class NodeState(Record):
 
     phase: str = "pending"
     generation: int = 0          # bumps when the VM is replaced
+    ever_ran: bool = False       # once true, the node's disks may hold data: never recreate them empty
+    od_held_by_window: bool = False
     vm: VmRecord | None = None
     os_disk: DiskRecord | None = None
     data_disks: list[DiskRecord] = Field(default_factory=list)
@@ -129,6 +137,7 @@ class NodeState(Record):
     evictions: list[EvictionRecord] = Field(default_factory=list)
     failed_markets: list[FailedMarket] = Field(default_factory=list)
     health: HealthMemory = Field(default_factory=HealthMemory)
+    stopped_since: datetime | None = None  # VM found stopped/deallocated by someone else
     schedule_checked_at: datetime | None = None
     revert_checked_at: datetime | None = None
     error_reason: str | None = None

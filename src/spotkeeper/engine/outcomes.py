@@ -1,0 +1,43 @@
+"""What a step of an operation says back to the operation runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Done:
+    """The step's goal holds; move to the next step."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The cloud is still working (or must not be asked yet); come back after `delay`."""
+
+    delay: timedelta
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Goto:
+    """Jump to another step (e.g. back to `choose` after a market refused the VM)."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class Abandon:
+    """Give the operation up and return to the phase before it (a revert with no spot left)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Fail:
+    """A permanent problem a person must look at; the node goes to `failed` with `reason`."""
+
+    reason: str
+
+
+StepOutcome = Done | Wait | Goto | Abandon | Fail

@@ -1,0 +1,142 @@
+"""Steps that act on the VM itself: drain it, remove it, launch the new one, wait, settle.
+
+`remove_vm` deletes the old VM with every disk and NIC detached (the port never deletes
+dependents), so nothing the node persists can be lost by it. `launch` records the VM it is about
+to create *before* asking Azure, so a worker that dies right after the request finds the VM on
+its next pass instead of launching a second one. A market that refuses (synchronously with
+`CapacityUnavailable`/`QuotaExceeded`, or asynchronously with a failed provisioning) is marked
+failed for a while and the operation goes back to `choose`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from spotkeeper.cloud.errors import CapacityUnavailable, NotFound, QuotaExceeded
+from spotkeeper.engine import blueprint
+from spotkeeper.engine.accounting import stop_costs
+from spotkeeper.engine.arm_ids import parse_resource_id
+from spotkeeper.engine.choosing import mark_market_failed
+from spotkeeper.engine.context import PassContext
+from spotkeeper.engine.outcomes import Done, Goto, StepOutcome, Wait
+from spotkeeper.engine.policy import draining_timeout
+from spotkeeper.engine.state import DiskRecord, Operation, VmRecord
+
+
+def drain(ctx: PassContext, op: Operation) -> StepOutcome:
+    """Give the workload its draining time before the VM goes (planned replacements), or wait
+    for the announced eviction (recoveries with a Preempt notice)."""
+    vm = ctx.state.vm
+    if vm is None or op.kind in ("launch", "resume"):
+        return Done()
+    try:
+        observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
+    except NotFound:
+        return Done()
+    if observed.evicted or observed.power_state in ("deallocated", "stopped"):
+        return Done()
+    if op.drain_until is None:
+        if op.kind == "recover":
+            op.drain_until = op.notice_not_before or ctx.now
+        else:
+            timeout = draining_timeout(ctx.spec)
+            op.drain_until = ctx.now + timeout
+            ctx.log(f"draining {vm.name} for {int(timeout.total_seconds())} s before it goes ({op.reason})")
+    if ctx.now >= op.drain_until:
+        return Done()
+    return Wait(op.drain_until - ctx.now, "draining")
+
+
+def remove_vm(ctx: PassContext, op: Operation) -> StepOutcome:
+    vm = ctx.state.vm
+    if vm is None:
+        return Done()
+    ctx.cloud.delete_vm(ctx.resource_group, vm.name)
+    try:
+        observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
+    except NotFound:
+        observed = None
+    if observed is not None:
+        return Wait(ctx.settings.operation_poll, f"deleting {vm.name}")
+    stop_costs(ctx, ctx.now)
+    ctx.log(f"VM {vm.name} removed; its disks and NICs are kept", resource_id=vm.id or None)
+    op.old_vm_name = vm.name
+    ctx.state.vm = None
+    return Done()
+
+
+def launch(ctx: PassContext, op: Operation) -> StepOutcome:
+    target = op.target
+    assert target is not None
+    name = blueprint.vm_name(ctx.spec, ctx.node_id, op.generation)
+    if ctx.state.vm is None or ctx.state.vm.name != name:
+        ctx.state.vm = VmRecord(name=name, id="", size=target.size, zone=target.zone,
+                                lifecycle=target.lifecycle, launched_at=ctx.now, price_hour=target.price_hour)
+    spec = blueprint.vm_spec(ctx.spec, ctx.node_id, ctx.state, target, name=name,
+                             generation=op.generation, catalog=ctx.catalog, cloud=ctx.cloud)
+    if spec.os_profile is None and ctx.state.os_disk is None:
+        ctx.log("no login is configured: the VM is created without an OS profile", severity="WARN")
+    try:
+        vm = ctx.cloud.ensure_vm(spec)
+    except (CapacityUnavailable, QuotaExceeded) as error:
+        mark_market_failed(ctx, target, error.code, error.message)
+        ctx.state.vm = None
+        return Goto("choose")
+    ctx.state.vm.id = vm.id
+    where = f"zone {target.zone}" if target.zone else "regional"
+    ctx.log(f"launching {name}: {target.lifecycle} {target.size} {where}", resource_id=vm.id)
+    return Done()
+
+
+def await_vm(ctx: PassContext, op: Operation) -> StepOutcome:
+    vm = ctx.state.vm
+    assert vm is not None and op.target is not None
+    try:
+        observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
+    except NotFound:
+        ctx.log(f"VM {vm.name} disappeared while launching; launching again", severity="WARN")
+        ctx.state.vm = None
+        return Goto("launch")
+    if observed.provisioning_state == "Failed":
+        code = observed.failure_code or "ProvisioningFailed"
+        mark_market_failed(ctx, op.target, code, f"provisioning failed ({code})")
+        if ctx.state.os_disk is None and observed.os_disk_id:
+            op.superseded.append(observed.os_disk_id)  # made from the image by the failed VM
+        return Goto("choose")
+    if observed.provisioning_state == "Succeeded" and observed.power_state == "running":
+        return Done()
+    return Wait(ctx.settings.operation_poll, f"waiting for {vm.name} to run")
+
+
+def settle(ctx: PassContext, op: Operation) -> StepOutcome:
+    """The new VM runs: remember its OS disk, start costing it, hand superseded resources to GC."""
+    vm = ctx.state.vm
+    assert vm is not None
+    observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
+    if ctx.state.os_disk is None:
+        disk = ctx.cloud.get_disk(ctx.resource_group, observed.os_disk_id.rsplit("/", 1)[-1])
+        ctx.state.os_disk = DiskRecord(role="os", id=disk.id, name=disk.name, zone=disk.zone, sku=disk.sku,
+                                       size_gb=disk.size_gb, generation=op.generation)
+    in_use = {vm.id, *(d.id for d in ctx.state.data_disks), *(n.id for n in ctx.state.nics),
+              *(n.public_ip_id for n in ctx.state.nics if n.public_ip_id)}
+    if ctx.state.os_disk is not None:
+        in_use.add(ctx.state.os_disk.id)
+    for resource_id in dict.fromkeys(op.superseded):
+        if resource_id in in_use:
+            continue
+        kind, rg, name = parse_resource_id(resource_id)
+        ctx.delete_later(resource_id=resource_id, kind=kind, resource_group=rg, name=name,
+                         after=ctx.settings.superseded_resource_ttl,
+                         reason=f"superseded by the replacement of {op.old_vm_name or 'the VM'}")
+    vm.running_since = ctx.now
+    vm.accrued_until = ctx.now
+    ctx.state.generation = max(ctx.state.generation, op.generation)
+    ctx.state.ever_ran = True
+    ctx.state.error_reason = None
+    elapsed = int((ctx.now - op.started_at) / timedelta(seconds=1))
+    ips = ", ".join(filter(None, [n.private_ip for n in ctx.state.nics] +
+                           [n.public_ip_address for n in ctx.state.nics]))
+    where = f"zone {vm.zone}" if vm.zone else "regional"
+    ctx.log(f"{vm.name} is running on {vm.lifecycle} {vm.size} {where}"
+            + (f" ({ips})" if ips else "") + f", {elapsed} s after the {op.kind} began", resource_id=vm.id)
+    return Done()
