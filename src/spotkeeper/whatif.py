@@ -93,6 +93,7 @@ class WhatIf:
         self.engine = EngineStepper(self.cloud, self.clock, catalog=self.catalog,
                                     settings=settings or WHATIF_SETTINGS)
         self.started = self.clock.now()
+        self._trace_seen = 0
 
     def add_node(self, spec: Mapping[str, object], *, node_id: str | None = None) -> str:
         return self.engine.add(spec, node_id=node_id)
@@ -103,6 +104,7 @@ class WhatIf:
     def run_until(self, until: datetime) -> None:
         """Advance to `until`, running every engine pass and simulated event on the way."""
         while True:
+            self._wake_from_trace()
             self.engine.run_due()
             now = self.clock.now()
             if now >= until:
@@ -112,12 +114,15 @@ class WhatIf:
                 if moment is not None:
                     moments.append(max(moment, now))
             step_to = min(moments)
-            seen = len(self.sim.trace)
             if step_to > now:
                 self.sim.run_until(step_to)
             else:
                 self.sim.catch_up()
-            self._wake_touched(self.sim.trace[seen:])
+
+    def _wake_from_trace(self) -> None:
+        trace = self.sim.trace
+        self._wake_touched(trace[self._trace_seen:])
+        self._trace_seen = len(trace)
 
     def _wake_touched(self, entries: Sequence[object]) -> None:
         if not entries:

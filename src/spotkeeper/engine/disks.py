@@ -14,9 +14,10 @@ repeating this step after a crash finds the same snapshot and the same restored 
 
 from __future__ import annotations
 
-from spotkeeper.cloud.port import DiskSpec, SnapshotSpec
+from spotkeeper.cloud.port import Disk, DiskSpec, SnapshotSpec
 from spotkeeper.engine import blueprint, naming
 from spotkeeper.engine.context import PassContext
+from spotkeeper.engine.converge import get_or_create
 from spotkeeper.engine.outcomes import Done, StepOutcome, Wait
 from spotkeeper.engine.policy import persistence_plan
 from spotkeeper.engine.state import DiskRecord, Operation, SnapshotRecord, Target
@@ -78,13 +79,12 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
     for lun, disk in sorted(wanted.items()):
         if lun in have:
             continue
-        created = ctx.cloud.ensure_disk(
-            DiskSpec(
-                resource_group=ctx.resource_group, name=naming.data_disk_name(base, lun, op.generation),
-                region=ctx.region, sku=disk.type, create_option="Empty", size_gb=disk.size_gb,
-                zone=target.zone, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "data-disk"),
-            )
+        spec = DiskSpec(
+            resource_group=ctx.resource_group, name=naming.data_disk_name(base, lun, op.generation),
+            region=ctx.region, sku=disk.type, create_option="Empty", size_gb=disk.size_gb,
+            zone=target.zone, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "data-disk"),
         )
+        created = _get_or_create_disk(ctx, spec)
         if created.provisioning_state != "Succeeded":
             pending += 1
             continue
@@ -99,6 +99,11 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
     return Done()
 
 
+def _get_or_create_disk(ctx: PassContext, spec: DiskSpec) -> Disk:
+    return get_or_create(lambda: ctx.cloud.get_disk(spec.resource_group, spec.name),
+                         lambda: ctx.cloud.ensure_disk(spec))
+
+
 def _needs_restore(mode: str, disk: DiskRecord, previous: bool, target: Target) -> bool:
     """onLaunch restores every replacement from a snapshot; reattach only when the zone changes."""
     return disk.zone != target.zone or (mode == "onLaunch" and previous)
@@ -107,10 +112,12 @@ def _needs_restore(mode: str, disk: DiskRecord, previous: bool, target: Target) 
 def _restore(ctx: PassContext, op: Operation, disk: DiskRecord, target: Target) -> DiskRecord | None:
     """Snapshot `disk` and restore it in the target zone; None while either is in progress."""
     snap_name = naming.snapshot_name(disk.name, op.generation)
-    snapshot = ctx.cloud.ensure_snapshot(
-        SnapshotSpec(resource_group=ctx.resource_group, name=snap_name, region=ctx.region,
-                     source_disk_id=disk.id, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "snapshot"))
+    snap_spec = SnapshotSpec(
+        resource_group=ctx.resource_group, name=snap_name, region=ctx.region, source_disk_id=disk.id,
+        tags=blueprint.node_tags(ctx.spec, ctx.node_id, "snapshot"),
     )
+    snapshot = get_or_create(lambda: ctx.cloud.get_snapshot(ctx.resource_group, snap_name),
+                             lambda: ctx.cloud.ensure_snapshot(snap_spec))
     if snapshot.provisioning_state != "Succeeded":
         return None
     if not any(s.id == snapshot.id for s in ctx.state.snapshots):
@@ -122,12 +129,13 @@ def _restore(ctx: PassContext, op: Operation, disk: DiskRecord, target: Target) 
     base = blueprint.base_name(ctx.spec, ctx.node_id)
     name = (naming.os_disk_name(base, op.generation) if disk.role == "os"
             else naming.data_disk_name(base, disk.lun or 0, op.generation))
-    restored = ctx.cloud.ensure_disk(
-        DiskSpec(resource_group=ctx.resource_group, name=name, region=ctx.region, sku=disk.sku,
-                 create_option="Copy", source_id=snapshot.id, size_gb=disk.size_gb, zone=target.zone,
-                 os_type=blueprint.os_type(ctx.spec) if disk.role == "os" else None,
-                 tags=blueprint.node_tags(ctx.spec, ctx.node_id, f"{disk.role}-disk"))
+    restore_spec = DiskSpec(
+        resource_group=ctx.resource_group, name=name, region=ctx.region, sku=disk.sku,
+        create_option="Copy", source_id=snapshot.id, size_gb=disk.size_gb, zone=target.zone,
+        os_type=blueprint.os_type(ctx.spec) if disk.role == "os" else None,
+        tags=blueprint.node_tags(ctx.spec, ctx.node_id, f"{disk.role}-disk"),
     )
+    restored = _get_or_create_disk(ctx, restore_spec)
     if restored.provisioning_state != "Succeeded":
         return None
     where = f"zone {target.zone}" if target.zone else "the region"

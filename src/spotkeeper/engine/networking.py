@@ -14,6 +14,7 @@ import dataclasses
 from spotkeeper.cloud.errors import NotFound
 from spotkeeper.engine import blueprint
 from spotkeeper.engine.context import PassContext
+from spotkeeper.engine.converge import get_or_create
 from spotkeeper.engine.outcomes import Done, StepOutcome, Wait
 from spotkeeper.engine.policy import persistence_plan
 from spotkeeper.engine.state import NicRecord, Operation
@@ -76,14 +77,16 @@ def _ensure_nic(
     public_ip = None
     if assign_public_ip:
         pip_spec = blueprint.public_ip_spec(ctx.spec, ctx.node_id, index, generation)
-        public_ip = ctx.cloud.ensure_public_ip(pip_spec)
+        public_ip = get_or_create(lambda: ctx.cloud.get_public_ip(pip_spec.resource_group, pip_spec.name),
+                                  lambda: ctx.cloud.ensure_public_ip(pip_spec))
         if public_ip.provisioning_state != "Succeeded":
             return None
     spec = blueprint.nic_spec(ctx.spec, ctx.node_id, ctx.cloud, index=index, generation=generation,
                               public_ip_id=public_ip.id if public_ip else None)
     if private_ip and spec.private_ip is None:
         spec = dataclasses.replace(spec, private_ip=private_ip)
-    nic = ctx.cloud.ensure_nic(spec)
+    nic = get_or_create(lambda: ctx.cloud.get_nic(spec.resource_group, spec.name),
+                        lambda: ctx.cloud.ensure_nic(spec))
     if nic.provisioning_state != "Succeeded":
         return None
     address = f"{nic.private_ip}" + (f", public {public_ip.address}" if public_ip else "")

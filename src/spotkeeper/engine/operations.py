@@ -7,7 +7,7 @@ always names the step to (re)do. Cloud errors are classified here, once: throttl
 its reservation, and anything permanent fails the node with the reason in words.
 
 * launch, recover, resume, recycle, revert, heal:
-  drain, choose, remove_vm, disks, network, launch, await_vm, settle
+  choose, drain, remove_vm, disks, network, launch, await_vm, settle
 * pause: drain, remove_vm, park
 * delete: drain, remove_vm, release (drain and remove_vm only when the VM is terminated)
 """
@@ -39,7 +39,9 @@ from spotkeeper.engine.vm_steps import await_vm, drain, launch, remove_vm, settl
 
 Step = Callable[[PassContext, Operation], StepOutcome]
 
-REPLACE_STEPS = ("drain", "choose", "remove_vm", "disks", "network", "launch", "await_vm", "settle")
+# `choose` comes first so the replacement is planned while the old VM drains (or while Azure's
+# 30 s Preempt notice runs), and so a revert finding no spot gives up before touching the VM.
+REPLACE_STEPS = ("choose", "drain", "remove_vm", "disks", "network", "launch", "await_vm", "settle")
 STEPS: dict[OperationKind, tuple[str, ...]] = {
     "launch": REPLACE_STEPS,
     "recover": REPLACE_STEPS,
@@ -94,7 +96,7 @@ def run_operation(ctx: PassContext) -> datetime | None:
         except CloudError as error:
             outcome = _classify(ctx, op, error)
         if isinstance(outcome, Done):
-            if op.step == "choose" and ctx.state.phase == Phase.DRAINING.value:
+            if op.step == "drain" and ctx.state.phase == Phase.DRAINING.value:
                 ctx.state.phase = PHASE_OF[op.kind].value
             at = steps.index(op.step)
             if at + 1 == len(steps):
