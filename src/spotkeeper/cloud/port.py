@@ -171,7 +171,9 @@ class IpConfigSpec:
 @dataclass(frozen=True)
 class NicSpec:
     """A NIC in `virtual_network`/`subnet` (resource group `network_resource_group`).
-    `private_ip` asks for a static address; None lets Azure allocate one dynamically."""
+    `private_ip` asks for a static address; None lets Azure allocate one dynamically.
+    `backend_pool_ids` puts the primary address into those backend pools (how a node joins
+    its load balancer or application gateway)."""
 
     resource_group: str
     name: str
@@ -185,6 +187,7 @@ class NicSpec:
     application_security_group_ids: tuple[str, ...] = ()
     enable_ip_forwarding: bool = False
     additional_ip_configs: tuple[IpConfigSpec, ...] = ()
+    backend_pool_ids: tuple[str, ...] = ()  # load balancer / app gateway backend pools to join
     tags: Mapping[str, str] = field(default_factory=dict)
 
 

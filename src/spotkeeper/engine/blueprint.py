@@ -130,8 +130,30 @@ def nic_spec(
             IpConfigSpec(c.name or f"ipconfig{i + 2}", c.private_ip_address_version or "IPv4")
             for i, c in enumerate(nic.additional_ip_configurations or ())
         ),
+        backend_pool_ids=backend_pool_ids(node, cloud) if nic.is_primary else (),
         tags=node_tags(node, node_id, "nic"),
     )
+
+
+_POOL_TYPES = {
+    "loadBalancer": "Microsoft.Network/loadBalancers/backendAddressPools",
+    "applicationGateway": "Microsoft.Network/applicationGateways/backendAddressPools",
+}
+
+
+def backend_pool_ids(node: StatefulNode, cloud: CloudProvider) -> tuple[str, ...]:
+    """The backend pools of `loadBalancersConfig` the primary address joins: membership lives
+    on the NIC, so every VM the node runs is behind its balancers (and an application gateway
+    health check has an address to probe)."""
+    config = launch_spec(node).load_balancers_config
+    ids: list[str] = []
+    for balancer in (config.load_balancers or ()) if config else ():
+        if not balancer.name or balancer.type not in _POOL_TYPES:
+            continue
+        rg = balancer.resource_group_name or node.resource_group_name or ""
+        ids.extend(cloud.resource_id(_POOL_TYPES[balancer.type], rg, f"{balancer.name}/{pool}")
+                   for pool in balancer.backend_pool_names or ())
+    return tuple(dict.fromkeys(ids))
 
 
 def ordered_nics(node: StatefulNode) -> list[int]:

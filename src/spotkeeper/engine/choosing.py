@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from spotkeeper.cloud.port import CapacityReservationGroupInfo
 from spotkeeper.engine.context import PassContext
-from spotkeeper.engine.outcomes import Abandon, Done, StepOutcome, Wait
+from spotkeeper.engine.outcomes import Abandon, Checkpoint, StepOutcome, Wait
 from spotkeeper.engine.placement import Candidate, EvictionHistory, PlacementPolicy, choose_market
 from spotkeeper.engine.policy import persistence_plan, placement_policy, revert_policy, toleration_policy
 from spotkeeper.engine.revert import od_window_action
@@ -44,17 +44,21 @@ def choose(ctx: PassContext, op: Operation) -> StepOutcome:
     if disk_zone is not _NO_DISKS:
         candidates = _prefer_zone(candidates, disk_zone)
     if not candidates:
-        if op.kind == "revert":
+        if _spot_only(op):
             return Abandon("no spot market can take the node now; staying on on-demand")
         retry_at = min([f.until for f in state.failed_markets] + [ctx.now + ctx.settings.no_market_retry])
         wait = max(retry_at - ctx.now, timedelta(seconds=1))
-        message = (f"no market can take the VM now ({len(state.failed_markets)} refused recently); "
-                   f"retrying in {int(wait.total_seconds())} s")
+        message = f"no market can take the VM now: {_why_none(policy, state.failed_markets)}; " \
+                  f"retrying in {int(wait.total_seconds())} s"
         if state.rollback_reason != message:
             ctx.log(message, severity="WARN")
         state.rollback_reason = message
         return Wait(wait, "no market")
     best = candidates[0]
+    if op.kind == "revert" and best.lifecycle == "od":
+        state.revert_refused_at = ctx.now
+        ctx.log("spot refused the revert after the on-demand VM was gone; going back to on-demand",
+                severity="WARN")
     op.target = _target(ctx, best)
     # every choice gets fresh resource names, so leftovers of a refused attempt never collide
     op.generation = (state.generation + 1 if state.ever_ran else 0) + op.choices
@@ -66,7 +70,7 @@ def choose(ctx: PassContext, op: Operation) -> StepOutcome:
     if op.target.restore_data:
         how.append("data disks from snapshots")
     ctx.log(f"chose {best.reason}" + (f" ({', '.join(how)})" if how else ""))
-    return Done()
+    return Checkpoint()
 
 
 def mark_market_failed(ctx: PassContext, target: Target, code: str, message: str) -> None:
@@ -92,9 +96,30 @@ def _effective_policy(ctx: PassContext, op: Operation) -> PlacementPolicy:
     if force_od and policy.od_sizes:
         return dataclasses.replace(policy, spot_sizes=(), preferred_spot_sizes=(), preferred_lifecycle="od",
                                    fallback_to_od=True)
-    if op.kind == "revert":
+    if _spot_only(op):
         return dataclasses.replace(policy, od_sizes=(), preferred_lifecycle="spot")
     return policy
+
+
+def _spot_only(op: Operation) -> bool:
+    """A revert looks only at spot while the on-demand VM still runs: then finding no spot just
+    ends the revert. Once that VM is gone the node needs a VM on whatever market takes it."""
+    return op.kind == "revert" and op.old_vm_name is None
+
+
+def _why_none(policy: PlacementPolicy, failed: list[FailedMarket]) -> str:
+    spot = sum(1 for f in failed if f.lifecycle == "spot")
+    od = len(failed) - spot
+    parts = []
+    if spot:
+        parts.append(f"{spot} spot market(s) refused the VM recently")
+    if od:
+        parts.append(f"{od} on-demand market(s) refused it")
+    if not parts:
+        parts.append("no market of the node's sizes and zones has capacity")
+    if not policy.fallback_to_od and policy.od_sizes:
+        parts.append("fallbackToOd is off, so on-demand is not used")
+    return ", ".join(parts)
 
 
 _NO_DISKS = object()

@@ -8,8 +8,10 @@ What persistence promises decides each disk's path:
 * not persisted: the OS disk comes fresh from the image with the VM, data disks are new and
   empty; the old ones are superseded.
 Superseded disks are deleted by the garbage collector after `superseded_resource_ttl`, never
-before the replacement runs. Each cloud call is an idempotent ensure on a deterministic name, so
-repeating this step after a crash finds the same snapshot and the same restored disk.
+before the replacement runs; disks no VM ever ran with (made for a market that then refused the
+VM) are deleted at once (`engine.leftovers`). Each cloud call is an idempotent ensure on a
+deterministic name, so repeating this step after a crash finds the same snapshot and the same
+restored disk.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from spotkeeper.cloud.port import Disk, DiskSpec, SnapshotSpec
 from spotkeeper.engine import blueprint, naming
 from spotkeeper.engine.context import PassContext
 from spotkeeper.engine.converge import get_or_create
+from spotkeeper.engine.leftovers import discard_unused, retire_later
 from spotkeeper.engine.outcomes import Done, StepOutcome, Wait
 from spotkeeper.engine.policy import persistence_plan
 from spotkeeper.engine.state import DiskRecord, Operation, SnapshotRecord, Target
@@ -35,15 +38,15 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
         previous = os_disk.generation <= state.generation  # it served the VM being replaced
         if not state.ever_ran or (not plan.os_disk and previous):
             # a fresh OS disk comes from the image with the VM; the old one (or an unused one
-            # left by a failed attempt) is superseded
-            op.superseded.append(os_disk.id)
+            # left by a failed attempt) goes
+            _let_go(ctx, op, os_disk)
             state.os_disk = None
         elif plan.os_disk and _needs_restore(plan.os_disk_mode, os_disk, previous, target):
             restored = _restore(ctx, op, os_disk, target)
             if restored is None:
                 pending += 1
             else:
-                op.superseded.append(os_disk.id)
+                _let_go(ctx, op, os_disk)
                 state.os_disk = restored
 
     launch = blueprint.launch_spec(ctx.spec)
@@ -53,17 +56,17 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
         lun = record.lun if record.lun is not None else -1
         previous = record.generation <= state.generation
         if lun not in wanted:
-            op.superseded.append(record.id)
+            _let_go(ctx, op, record)
             continue
         if not state.ever_ran:
             # still empty: keep it if it sits in the target zone, else make a new one there
             if record.zone == target.zone:
                 kept.append(record)
             else:
-                op.superseded.append(record.id)
+                _let_go(ctx, op, record)
             continue
         if not plan.data_disks and previous:
-            op.superseded.append(record.id)
+            _let_go(ctx, op, record)
             continue
         if plan.data_disks and _needs_restore(plan.data_disks_mode, record, previous, target):
             restored = _restore(ctx, op, record, target)
@@ -71,7 +74,7 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
                 pending += 1
                 kept.append(record)
                 continue
-            op.superseded.append(record.id)
+            _let_go(ctx, op, record)
             record = restored
         kept.append(record)
     have = {d.lun for d in kept}
@@ -97,6 +100,15 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
     if pending:
         return Wait(ctx.settings.operation_poll, f"{pending} disk(s) still provisioning")
     return Done()
+
+
+def _let_go(ctx: PassContext, op: Operation, disk: DiskRecord) -> None:
+    """A disk the node no longer needs: one a VM of the node ran with is superseded (deleted
+    after the replacement runs, plus a TTL); one no VM ever used is deleted now."""
+    if ctx.state.ever_ran and disk.generation <= ctx.state.generation:
+        op.superseded.append(disk.id)
+    else:
+        discard_unused(ctx, disk.id, f"{disk.name} was made for a market that refused the VM")
 
 
 def _get_or_create_disk(ctx: PassContext, spec: DiskSpec) -> Disk:
@@ -148,12 +160,6 @@ def _restore(ctx: PassContext, op: Operation, disk: DiskRecord, target: Target) 
 def _retire_older_snapshots(ctx: PassContext, disk: DiskRecord, *, keep: str) -> None:
     """Keep the latest snapshot of a disk lineage; older ones go to the garbage collector."""
     role_lun = (disk.role, disk.lun)
-    remaining = []
-    for snap in ctx.state.snapshots:
-        if (snap.role, snap.lun) == role_lun and snap.id != keep:
-            ctx.delete_later(resource_id=snap.id, kind="snapshot", resource_group=ctx.resource_group,
-                             name=snap.name, after=ctx.settings.superseded_resource_ttl,
-                             reason="a newer snapshot of the same disk exists")
-        else:
-            remaining.append(snap)
-    ctx.state.snapshots = remaining
+    older = [s for s in ctx.state.snapshots if (s.role, s.lun) == role_lun and s.id != keep]
+    retire_later(ctx, [s.id for s in older], "a newer snapshot of the same disk exists")
+    ctx.state.snapshots = [s for s in ctx.state.snapshots if s not in older]

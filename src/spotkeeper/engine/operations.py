@@ -30,8 +30,9 @@ from spotkeeper.cloud.errors import (
 from spotkeeper.engine.choosing import choose, mark_market_failed
 from spotkeeper.engine.context import PassContext
 from spotkeeper.engine.disks import prepare_disks
+from spotkeeper.engine.leftovers import retire_superseded
 from spotkeeper.engine.networking import prepare_network
-from spotkeeper.engine.outcomes import Abandon, Done, Fail, Goto, StepOutcome, Wait
+from spotkeeper.engine.outcomes import Abandon, Checkpoint, Done, Fail, Goto, StepOutcome, Wait
 from spotkeeper.engine.phases import Phase
 from spotkeeper.engine.state import Operation, OperationKind
 from spotkeeper.engine.teardown import park, release
@@ -95,7 +96,7 @@ def run_operation(ctx: PassContext) -> datetime | None:
             outcome = STEP_FUNCTIONS[op.step](ctx, op)
         except CloudError as error:
             outcome = _classify(ctx, op, error)
-        if isinstance(outcome, Done):
+        if isinstance(outcome, Done | Checkpoint):
             if op.step == "drain" and ctx.state.phase == Phase.DRAINING.value:
                 ctx.state.phase = PHASE_OF[op.kind].value
             at = steps.index(op.step)
@@ -104,12 +105,15 @@ def run_operation(ctx: PassContext) -> datetime | None:
                 return None
             op.step = steps[at + 1]
             op.attempts = 0
+            if isinstance(outcome, Checkpoint):
+                return ctx.now
         elif isinstance(outcome, Goto):
             op.step = outcome.step
         elif isinstance(outcome, Wait):
             return ctx.now + max(outcome.delay, timedelta(seconds=1))
         elif isinstance(outcome, Abandon):
             ctx.log(f"{op.kind} abandoned: {outcome.reason}", severity="WARN")
+            retire_superseded(ctx, op)
             ctx.state.operation = None
             ctx.state.phase = Phase.RUNNING.value if ctx.state.vm is not None else Phase.PAUSED.value
             return None
@@ -128,6 +132,11 @@ def _finish(ctx: PassContext, op: Operation) -> None:
 
 def _fail(ctx: PassContext, op: Operation, reason: str) -> None:
     ctx.log(f"{op.kind} failed at step {op.step}: {reason}", severity="ERROR")
+    # what the operation already replaced is recorded in the state: its predecessors may go
+    retire_superseded(ctx, op)
+    # the failed operation is over: a failed node waits for a person (recycle, resume, pause,
+    # delete) instead of repeating the step that cannot succeed on every pass
+    ctx.state.operation = None
     ctx.state.error_reason = reason
     ctx.state.phase = Phase.FAILED.value
 

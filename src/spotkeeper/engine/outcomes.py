@@ -12,6 +12,14 @@ class Done:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """The step's goal holds, and what it decided must be stored before anything acts on it:
+    the pass ends here (the worker writes the state) and the next step runs on the next pass,
+    at once. `choose` ends this way, so every resource named after the chosen market's
+    generation is created under a choice that a crashed worker's successor will find again."""
+
+
+@dataclass(frozen=True)
 class Wait:
     """The cloud is still working (or must not be asked yet); come back after `delay`."""
 
@@ -40,4 +48,4 @@ class Fail:
     reason: str
 
 
-StepOutcome = Done | Wait | Goto | Abandon | Fail
+StepOutcome = Done | Checkpoint | Wait | Goto | Abandon | Fail

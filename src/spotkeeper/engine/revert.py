@@ -65,11 +65,14 @@ def decide_revert(
     best_spot: Candidate | None,
     last_eviction_at: datetime | None,
     od_forced_until: datetime | None = None,
+    last_refused_revert_at: datetime | None = None,
 ) -> RevertDecision:
     """Should the node, now on `current_lifecycle` at `current_price_hour`, move to `best_spot`?
 
     `od_forced_until` is the end of an interruption-toleration hold (see `engine.toleration`),
-    which also keeps the node on-demand."""
+    which also keeps the node on-demand. `last_refused_revert_at` is when a revert last found
+    its spot market refusing the VM (and went back to on-demand): that market is as unreliable
+    as one that just evicted the node, so the same cooldown applies."""
     if current_lifecycle == "spot":
         return RevertDecision(False, "already on spot")
     if policy.perform_at == "never":
@@ -98,6 +101,14 @@ def decide_revert(
             False,
             f"evicted {_ago(now - last_eviction_at)} ago; waiting {minutes} min after an eviction "
             f"before returning to spot (until {_when(until)})",
+            until,
+        )
+    if last_refused_revert_at is not None and now < last_refused_revert_at + policy.cooldown:
+        until = last_refused_revert_at + policy.cooldown
+        return RevertDecision(
+            False,
+            f"a revert {_ago(now - last_refused_revert_at)} ago found spot refusing the VM; not trying "
+            f"again before {_when(until)}",
             until,
         )
     if best_spot is None:

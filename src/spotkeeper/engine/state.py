@@ -143,6 +143,10 @@ class NodeState(Record):
     error_reason: str | None = None
     rollback_reason: str | None = None
     deletion: dict[str, object] | None = None  # the deallocation config of a delete in progress
+    retiring: list[str] = Field(default_factory=list)  # handed to the garbage collector, maybe not gone yet
+    revert_note: str | None = None  # why the last revert check said no (logged once per reason)
+    revert_refused_at: datetime | None = None  # a revert's spot launch was refused: back off
+    revert_retry_at: datetime | None = None  # when waiting changes the revert answer (cooldown, window)
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json")

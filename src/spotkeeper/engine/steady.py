@@ -11,6 +11,7 @@ pass. A paused, stopped or failed node only reacts to requests, schedules and it
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 
 from spotkeeper.cloud.errors import CloudError, NotFound
@@ -219,9 +220,11 @@ def _strategy_move(ctx: PassContext) -> tuple[OperationKind, str] | None:
         state.od_held_by_window = False
         return "revert", "leaving the odWindow: moving back to spot"
     if vm.lifecycle != "od":
+        state.revert_note = state.revert_retry_at = None
         return None
     last = state.revert_checked_at
-    if last is not None and ctx.now - last < ctx.settings.revert_check_interval:
+    retry_due = state.revert_retry_at is not None and ctx.now >= state.revert_retry_at
+    if last is not None and ctx.now - last < ctx.settings.revert_check_interval and not retry_due:
         return None
     state.revert_checked_at = ctx.now
     placement = placement_policy(ctx.spec, ctx.catalog)
@@ -233,16 +236,27 @@ def _strategy_move(ctx: PassContext) -> tuple[OperationKind, str] | None:
     for record in state.evictions:
         history = history.with_eviction(record.size, record.zone, record.at)
     offers = ctx.cloud.get_market(ctx.region, sizes, list(spot_only.zones))
-    candidates = choose_market(spot_only, offers, history, ctx.now, backoff=ctx.settings.eviction_backoff)
+    # a market that refused the VM a moment ago is not a reason to replace the VM
+    refused = [(f.size, f.zone, f.lifecycle) for f in state.failed_markets if f.until > ctx.now]
+    candidates = choose_market(spot_only, offers, history, ctx.now, failed=refused,
+                               backoff=ctx.settings.eviction_backoff)
     toleration = toleration_forces_od(toleration_policy(ctx.spec), [e.at for e in state.evictions], ctx.now)
     decision = decide_revert(
         policy, now=ctx.now, current_lifecycle="od", current_price_hour=vm.price_hour or 0.0,
         best_spot=candidates[0] if candidates else None,
         last_eviction_at=max((e.at for e in state.evictions), default=None),
         od_forced_until=toleration.until if toleration.forced else None,
+        last_refused_revert_at=state.revert_refused_at,
     )
+    state.revert_retry_at = decision.retry_at
     if decision.revert:
+        state.revert_note = None
         return "revert", decision.reason
+    # say why once, not on every check (the numbers in the sentence move; the reason does not)
+    note = re.sub(r"[\d.$%]+", "#", decision.reason)
+    if note != state.revert_note:
+        ctx.log(f"staying on on-demand: {decision.reason}")
+        state.revert_note = note
     return None
 
 
@@ -256,4 +270,11 @@ def _next_due(ctx: PassContext, default: datetime) -> datetime:
         boundary = next_boundary(windows, ctx.now) if windows else None
         if boundary is not None:
             candidates.append(boundary.at)
+    state = ctx.state
+    if state.vm is not None and state.vm.lifecycle == "od" and policy.perform_at != "never":
+        # an on-demand node looks for spot again on its own schedule, not only when polled
+        if state.revert_retry_at is not None:
+            candidates.append(state.revert_retry_at)
+        if state.revert_checked_at is not None:
+            candidates.append(state.revert_checked_at + ctx.settings.revert_check_interval)
     return max(min(candidates), ctx.now + timedelta(seconds=1))

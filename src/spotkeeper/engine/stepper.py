@@ -104,7 +104,16 @@ class EngineStepper:
         run.events.extend(result.events)
         run.ledger.extend(result.ledger)
         run.passes += 1
-        self.pending_deletions.extend(result.deletions)
+        self.schedule_deletions(result.deletions)
+
+    def schedule_deletions(self, deletions: list[PendingDeletion]) -> None:
+        """Queue deletions as the store does: one pending entry per resource (ARM ids are
+        case-insensitive); scheduling it again leaves the first reason and due time."""
+        pending = {d.resource_id.lower() for d in self.pending_deletions}
+        for deletion in deletions:
+            if deletion.resource_id.lower() not in pending:
+                pending.add(deletion.resource_id.lower())
+                self.pending_deletions.append(deletion)
 
     def collect_garbage(self) -> None:
         now = self.clock.now()

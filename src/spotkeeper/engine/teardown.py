@@ -16,6 +16,7 @@ from datetime import timedelta
 from spotkeeper.cloud.port import ResourceKind
 from spotkeeper.engine.arm_ids import parse_resource_id
 from spotkeeper.engine.context import PassContext
+from spotkeeper.engine.leftovers import retire_now
 from spotkeeper.engine.naming import NODE_TAG
 from spotkeeper.engine.outcomes import Done, StepOutcome
 from spotkeeper.engine.policy import persistence_plan
@@ -38,10 +39,7 @@ def park(ctx: PassContext, op: Operation) -> StepOutcome:
             if nic.public_ip_id:
                 dropped.append(nic.public_ip_id)
         state.nics = []
-    for resource_id in dropped:
-        kind, rg, name = parse_resource_id(resource_id)
-        ctx.delete_later(resource_id=resource_id, kind=kind, resource_group=rg, name=name,
-                         after=timedelta(0), reason="not persisted, and the node is paused")
+    retire_now(ctx, dropped, "not persisted, and the node is paused")
     kept = []
     if state.os_disk:
         kept.append("OS disk")

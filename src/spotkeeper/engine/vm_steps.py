@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from spotkeeper.cloud.errors import CapacityUnavailable, NotFound, QuotaExceeded
+from spotkeeper.cloud.port import Disk, DiskSpec
 from spotkeeper.engine import blueprint
 from spotkeeper.engine.accounting import stop_costs
-from spotkeeper.engine.arm_ids import parse_resource_id
 from spotkeeper.engine.choosing import mark_market_failed
 from spotkeeper.engine.context import PassContext
+from spotkeeper.engine.leftovers import discard_unused, retire_superseded, sweep_unreferenced
+from spotkeeper.engine.naming import NODE_TAG
 from spotkeeper.engine.outcomes import Done, Goto, StepOutcome, Wait
 from spotkeeper.engine.policy import draining_timeout
 from spotkeeper.engine.state import DiskRecord, Operation, VmRecord
@@ -101,7 +103,7 @@ def await_vm(ctx: PassContext, op: Operation) -> StepOutcome:
         code = observed.failure_code or "ProvisioningFailed"
         mark_market_failed(ctx, op.target, code, f"provisioning failed ({code})")
         if ctx.state.os_disk is None and observed.os_disk_id:
-            op.superseded.append(observed.os_disk_id)  # made from the image by the failed VM
+            discard_unused(ctx, observed.os_disk_id, f"OS disk of {vm.name}, whose provisioning failed")
         return Goto("choose")
     if observed.provisioning_state == "Succeeded" and observed.power_state == "running":
         return Done()
@@ -109,25 +111,17 @@ def await_vm(ctx: PassContext, op: Operation) -> StepOutcome:
 
 
 def settle(ctx: PassContext, op: Operation) -> StepOutcome:
-    """The new VM runs: remember its OS disk, start costing it, hand superseded resources to GC."""
+    """The new VM runs: remember (and tag) its OS disk, start costing it, hand superseded
+    resources and leftovers of interrupted attempts to the garbage collector."""
     vm = ctx.state.vm
     assert vm is not None
     observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
     if ctx.state.os_disk is None:
-        disk = ctx.cloud.get_disk(ctx.resource_group, observed.os_disk_id.rsplit("/", 1)[-1])
+        disk = _tagged_os_disk(ctx, observed.os_disk_id.rsplit("/", 1)[-1])
         ctx.state.os_disk = DiskRecord(role="os", id=disk.id, name=disk.name, zone=disk.zone, sku=disk.sku,
                                        size_gb=disk.size_gb, generation=op.generation)
-    in_use = {vm.id, *(d.id for d in ctx.state.data_disks), *(n.id for n in ctx.state.nics),
-              *(n.public_ip_id for n in ctx.state.nics if n.public_ip_id)}
-    if ctx.state.os_disk is not None:
-        in_use.add(ctx.state.os_disk.id)
-    for resource_id in dict.fromkeys(op.superseded):
-        if resource_id in in_use:
-            continue
-        kind, rg, name = parse_resource_id(resource_id)
-        ctx.delete_later(resource_id=resource_id, kind=kind, resource_group=rg, name=name,
-                         after=ctx.settings.superseded_resource_ttl,
-                         reason=f"superseded by the replacement of {op.old_vm_name or 'the VM'}")
+    retire_superseded(ctx, op)
+    sweep_unreferenced(ctx)
     vm.running_since = ctx.now
     vm.accrued_until = ctx.now
     ctx.state.generation = max(ctx.state.generation, op.generation)
@@ -140,3 +134,17 @@ def settle(ctx: PassContext, op: Operation) -> StepOutcome:
     ctx.log(f"{vm.name} is running on {vm.lifecycle} {vm.size} {where}"
             + (f" ({ips})" if ips else "") + f", {elapsed} s after the {op.kind} began", resource_id=vm.id)
     return Done()
+
+
+def _tagged_os_disk(ctx: PassContext, name: str) -> Disk:
+    """The OS disk Azure made from the image with the VM. Azure does not copy the VM's tags to
+    it, and untagged it would be invisible to the garbage collector and to a delete's sweep, so
+    it gets the node's tags here (an update of an existing disk: same creation data)."""
+    disk = ctx.cloud.get_disk(ctx.resource_group, name)
+    if disk.tags.get(NODE_TAG) == ctx.node_id:
+        return disk
+    return ctx.cloud.ensure_disk(DiskSpec(
+        resource_group=disk.resource_group, name=disk.name, region=disk.region, sku=disk.sku,
+        create_option="FromImage", image=blueprint.image_ref(ctx.spec), source_id=disk.source_id,
+        zone=disk.zone, os_type=disk.os_type, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "os-disk"),
+    ))

@@ -1,1 +1,5 @@
-"""sim package."""
+"""The cloud port over the simulated Azure (no HTTP): `SimCloudProvider(SimAzure(...))`."""
+
+from spotkeeper.cloud.sim.provider import SimCloudProvider
+
+__all__ = ["SimCloudProvider"]
