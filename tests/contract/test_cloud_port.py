@@ -255,7 +255,7 @@ def test_disk_in_another_zone_and_too_many_disks_are_invalid_requests(cloud: Clo
 # ----------------------------------------------------------------------------- observation
 
 
-def test_market_quotes_spot_and_on_demand_per_size_and_zone(cloud: CloudUnderTest) -> None:
+def test_offers_quote_spot_and_on_demand_per_size_and_zone(cloud: CloudUnderTest) -> None:
     offers = cloud.provider.get_market("eastus", ["Standard_D2s_v5", "Standard_Nope"], ["1", "2"])
     assert {(o.size, o.zone, o.lifecycle) for o in offers} == {
         ("Standard_D2s_v5", zone, lifecycle) for zone in ("1", "2") for lifecycle in ("spot", "od")

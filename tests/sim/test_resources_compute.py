@@ -281,3 +281,15 @@ def test_changing_a_vm_zone_in_place_is_refused(sim: SimAzure, build: Builder) -
     with pytest.raises(ArmError) as raised:
         sim.compute.create_or_update_vm(RG, "n1", build.request("n1", nic_ids=vm.nic_ids, zone="2"))
     assert (raised.value.status, raised.value.code) == (409, "PropertyChangeNotAllowed")
+
+
+def test_a_failed_delete_leaves_the_vm_to_be_deleted_again(sim: SimAzure, build: Builder) -> None:
+    build.vm("n1")
+    sim.faults.fail_operation("vm.delete", "InternalExecutionError")
+    sim.compute.delete_vm(RG, "n1")
+    vm = sim.vm(RG, "n1")
+    assert (vm.provisioning_state, vm.failure_code) == ("Failed", "InternalExecutionError")
+    sim.compute.delete_vm(RG, "n1")
+    with pytest.raises(ArmError) as gone:
+        sim.vm(RG, "n1")
+    assert gone.value.status == 404

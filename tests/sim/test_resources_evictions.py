@@ -24,7 +24,7 @@ def stormy(clock: ManualClock) -> tuple[SimAzure, Builder]:
     return sim, Builder(sim, seed_default_world(sim))
 
 
-def test_a_market_wave_evicts_its_spot_vms_30_seconds_after_their_notices(
+def test_an_eviction_wave_evicts_its_spot_vms_30_seconds_after_their_notices(
     stormy: tuple[SimAzure, Builder], clock: ManualClock
 ) -> None:
     sim, build = stormy
@@ -44,7 +44,9 @@ def test_a_market_wave_evicts_its_spot_vms_30_seconds_after_their_notices(
     assert all(sim.storage.require_disk(disk_id).managed_by is not None for disk_id in os_disks)  # kept
 
 
-def test_only_markets_with_running_spot_vms_keep_a_pending_wave(stormy: tuple[SimAzure, Builder]) -> None:
+def test_only_size_and_zone_pairs_with_running_spot_vms_keep_a_pending_wave(
+    stormy: tuple[SimAzure, Builder],
+) -> None:
     sim, build = stormy
     build.vm("spot1", zone="1")
     build.vm("spot2", zone="1")
@@ -66,7 +68,7 @@ def test_a_vm_deallocated_during_its_notice_is_not_marked_evicted(stormy: tuple[
     assert (vm.power_state, vm.evicted, vm.events) == ("deallocated", False, [])
 
 
-def test_a_restarted_vm_rejoins_its_market(stormy: tuple[SimAzure, Builder]) -> None:
+def test_a_restarted_vm_rejoins_its_eviction_schedule(stormy: tuple[SimAzure, Builder]) -> None:
     sim, build = stormy
     vm = build.vm("n1")
     sim.compute.simulate_eviction(RG, "n1")

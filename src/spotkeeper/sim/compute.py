@@ -7,8 +7,8 @@ State transitions are explicit and asynchronous, like ARM's: an accepted operati
 `now + latency.duration(op)`; on completion the fault plan may fail it (`provisioning_state`
 "Failed" with Azure's code, e.g. `AllocationFailed`), otherwise the VM reaches `running`,
 `deallocated` or `stopped`. One operation runs at a time per VM (another is refused with 409
-and the seconds left as retry_after); a delete cancels whatever was in flight.
-
+and the seconds left as retry_after); a delete cancels whatever was in flight. The model and
+the agent's Ready delay are in `vm_models`; creation in `vm_create`; updates in `vm_updates`.
 
 Capacity: a Spot VM needs `market.spot_available` (else 409 `SkuNotAvailable`); a Regular VM
 needs room in its capacity reservation or `market.od_available` (else 409 `AllocationFailed`
@@ -194,8 +194,17 @@ class ComputeService:
         ctx.record("vm.delete.accepted", vm.id)
 
         def gone() -> None:
-            if ctx.state.vms.get(key_of(vm.id)) is vm:
-                self.remove_vm(vm, delete_disks=False, reason="deleted")
+            vm.pending = None
+            if ctx.state.vms.get(key_of(vm.id)) is not vm:
+                return
+            code = ctx.faults.async_failure(
+                "vm.delete", region=vm.location, zone=vm.zone, size=vm.size, lifecycle=vm.lifecycle
+            )
+            if code is not None:  # the delete failed: the VM stays, Failed, and may be deleted again
+                vm.provisioning_state, vm.failure_code = "Failed", code
+                ctx.record("vm.delete.failed", vm.id, code)
+                return
+            self.remove_vm(vm, delete_disks=False, reason="deleted")
 
         vm.pending = ctx.schedule(ctx.now() + ctx.duration("vm.delete", vm.id), "vm.delete", vm.id, gone)
 

@@ -21,7 +21,7 @@ import functools
 import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, Protocol, TypeVar
@@ -30,7 +30,7 @@ from spotkeeper.catalog import Catalog, Region, VmSize
 from spotkeeper.clock import Clock
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.events import EventQueue, ScheduledAction, TraceEntry
-from spotkeeper.sim.ids import key_of
+from spotkeeper.sim.ids import key_of, parse_id
 
 if TYPE_CHECKING:
     from spotkeeper.sim.gateways import ApplicationGateway
@@ -101,6 +101,8 @@ class FaultChecks(Protocol):
         lifecycle: Lifecycle | None = None,
     ) -> str | None: ...
 
+
+T = TypeVar("T")
 
 # ----------------------------------------------------------------------------- state
 
@@ -264,6 +266,21 @@ def not_found(type_name: str, resource_group: str, name: str) -> ArmError:
         "ResourceNotFound",
         f"The Resource '{type_name}/{name}' under resource group '{resource_group}' was not found.",
     )
+
+
+def missing(type_name: str, resource: str) -> ArmError:
+    """404 for the resource id `resource` (400 when it is not a resource id at all)."""
+    parsed = parse_id(resource)
+    if parsed is None:
+        return ArmError(
+            400, "InvalidResourceReference", f"'{resource}' is not a resource id of a {type_name}."
+        )
+    return not_found(type_name, parsed.resource_group, "/".join(parsed.names))
+
+
+def sorted_values(table: Mapping[str, T]) -> list[T]:
+    """A resource table's values in key order (lower-cased id): the order every list uses."""
+    return [table[key] for key in sorted(table)]
 
 
 def check_tags(tags: object) -> dict[str, str]:

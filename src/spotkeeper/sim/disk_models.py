@@ -8,11 +8,13 @@ disk is attached to.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from spotkeeper.sim.context import SimContext
+from spotkeeper.sim.context import SimContext, check_tags
+from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.ids import key_of
 from spotkeeper.sim.images import ImageReference
 
@@ -61,6 +63,54 @@ class ManagedDisk:
     def fingerprint(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
+    def apply_update(
+        self,
+        *,
+        zone: str | None,
+        create_option: str,
+        source_id: str | None,
+        sku: str,
+        size_gb: int | None,
+        tags: Mapping[str, str] | None,
+    ) -> None:
+        """A PUT on an existing disk: only the size (upwards), the sku (LRS stays LRS, ZRS stays
+        ZRS) and the tags may change; zone and creation data are fixed for life."""
+        if zone != self.zone:
+            raise ArmError(
+                409,
+                "PropertyChangeNotAllowed",
+                f"Changing property 'zones' of disk {self.name} from {self.zone} to {zone} is not allowed.",
+                target="zones",
+            )
+        if create_option != self.create_option or key_of(source_id or "") != key_of(self.source_id or ""):
+            raise ArmError(
+                409,
+                "PropertyChangeNotAllowed",
+                f"Changing property 'creationData' of disk {self.name} is not allowed.",
+                target="properties.creationData",
+            )
+        if sku.upper().endswith("_ZRS") != self.zone_redundant:
+            raise ArmError(
+                409,
+                "PropertyChangeNotAllowed",
+                f"Disk {self.name} cannot change between LRS and ZRS.",
+                target="sku.name",
+            )
+        if self.provisioning_state == "Deleting":
+            raise busy_error(self)
+        if size_gb is not None:
+            check_size(size_gb)
+            if size_gb < self.size_gb:
+                raise ArmError(
+                    400,
+                    "BadRequest",
+                    f"Disk {self.name} cannot shrink from {self.size_gb} GB to {size_gb} GB.",
+                    target="properties.diskSizeGB",
+                )
+        new_tags = check_tags(dict(tags or {}))
+        self.size_gb = size_gb if size_gb is not None else self.size_gb
+        self.sku, self.tags = sku, new_tags
+
 
 @dataclass
 class DiskSnapshot:
@@ -96,3 +146,22 @@ def disk_state(ctx: SimContext, disk: ManagedDisk) -> Literal["Unattached", "Att
         return "Unattached"
     vm = ctx.state.vms.get(key_of(disk.managed_by))
     return "Reserved" if vm is not None and vm.power_state == "deallocated" else "Attached"
+
+
+def busy_error(disk: ManagedDisk) -> ArmError:
+    return ArmError(
+        409,
+        "OperationNotAllowed",
+        f"Disk {disk.name} is in provisioning state '{disk.provisioning_state}'; retry when it has finished.",
+        retry_after=5.0,
+    )
+
+
+def check_size(size_gb: int) -> None:
+    if not 1 <= size_gb <= MAX_DISK_GB:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"diskSizeGB {size_gb} is outside 1..{MAX_DISK_GB}.",
+            target="properties.diskSizeGB",
+        )

@@ -111,11 +111,14 @@ class EvictionService:
     def _fire(self, key: MarketKey, wave: EvictionWaveView, resource: str) -> Callable[[], None]:
         def fire() -> None:
             self._waves.pop(key, None)
-            victims = [
-                vm
-                for vm_key, vm in sorted(self.ctx.state.vms.items())
-                if vm.priority == "Spot" and vm.power_state == "running" and market_of(vm) == key
-            ]
+            victims = sorted(
+                (
+                    vm
+                    for vm in self.ctx.state.vms.values()
+                    if vm.priority == "Spot" and vm.power_state == "running" and market_of(vm) == key
+                ),
+                key=lambda vm: key_of(vm.id),
+            )
             noticed = 0
             for vm in victims:
                 offset = wave.notice_offset(key_of(vm.id))

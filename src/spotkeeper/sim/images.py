@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from spotkeeper.sim.context import SimContext, check_tags, not_found, settled
+from spotkeeper.sim.context import SimContext, check_tags, missing, not_found, settled
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.ids import COMPUTE, key_of, parse_id, resource_id
 
@@ -371,12 +371,7 @@ class ImageService:
     def _custom(self, image_id: str, region: str) -> ResolvedImage:
         image = self.ctx.state.images.get(key_of(image_id))
         if image is None:
-            parsed = parse_id(image_id)
-            raise not_found(
-                "Microsoft.Compute/images",
-                parsed.resource_group if parsed else "?",
-                parsed.name if parsed else image_id,
-            )
+            raise missing("Microsoft.Compute/images", image_id)
         if image.location != region:
             raise ArmError(
                 400,
@@ -458,12 +453,7 @@ class ImageService:
             return default, None
         disk = self.ctx.state.disks.get(key_of(source_disk_id))
         if disk is None:
-            parsed = parse_id(source_disk_id)
-            raise not_found(
-                "Microsoft.Compute/disks",
-                parsed.resource_group if parsed else "?",
-                parsed.name if parsed else source_disk_id,
-            )
+            raise missing("Microsoft.Compute/disks", source_disk_id)
         return disk.content, disk.size_gb
 
 

@@ -14,8 +14,8 @@ no address), accelerated networking, DNS settings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from spotkeeper.sim.addressing import (
     allocate_dynamic,
@@ -24,7 +24,7 @@ from spotkeeper.sim.addressing import (
     next_public_address,
     parse_prefix,
 )
-from spotkeeper.sim.context import SimContext, check_tags, not_found, settled
+from spotkeeper.sim.context import SimContext, check_tags, missing, not_found, settled, sorted_values
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.gateways import require_pool
 from spotkeeper.sim.ids import NETWORK, key_of, parse_id, resource_id
@@ -38,6 +38,8 @@ from spotkeeper.sim.network_models import (
     SecurityGroupKind,
     Subnet,
     VirtualNetwork,
+    delete_later,
+    finish_later,
     nic_reserved_error,
 )
 
@@ -51,7 +53,6 @@ __all__ = [
     "VirtualNetwork",
     "nic_reserved_error",
 ]
-_T = TypeVar("_T")
 
 
 class NetworkService:
@@ -130,7 +131,9 @@ class NetworkService:
     @settled
     def list_vnets(self, *, location: str | None = None) -> list[VirtualNetwork]:
         return [
-            v for v in _sorted(self.ctx.state.vnets) if location is None or v.location == location.lower()
+            v
+            for v in sorted_values(self.ctx.state.vnets)
+            if location is None or v.location == location.lower()
         ]
 
     @settled
@@ -195,14 +198,14 @@ class NetworkService:
     ) -> list[SecurityGroup]:
         return [
             sg
-            for sg in _sorted(self.ctx.state.security_groups)
+            for sg in sorted_values(self.ctx.state.security_groups)
             if sg.kind == kind and (location is None or sg.location == location.lower())
         ]
 
     def require_security_group(self, sg_id: str, kind: SecurityGroupKind) -> SecurityGroup:
         sg = self.ctx.state.security_groups.get(key_of(sg_id))
         if sg is None or sg.kind != kind:
-            raise _missing(f"Microsoft.Network/{SECURITY_GROUP_TYPES[kind]}", sg_id)
+            raise missing(f"Microsoft.Network/{SECURITY_GROUP_TYPES[kind]}", sg_id)
         return sg
 
     # public IPs --------------------------------------------------------------
@@ -269,7 +272,7 @@ class NetworkService:
             tags=check_tags(dict(tags or {})),
         )
         ctx.state.public_ips[key_of(pip_id)] = pip
-        self._finish_later(pip, "pip.create", address)
+        finish_later(self.ctx, pip, "pip.create", address)
         return pip
 
     @settled
@@ -282,7 +285,7 @@ class NetworkService:
 
     @settled
     def list_public_ips(self) -> list[PublicIpAddress]:
-        return _sorted(self.ctx.state.public_ips)
+        return sorted_values(self.ctx.state.public_ips)
 
     @settled
     def delete_public_ip(self, resource_group: str, name: str) -> None:
@@ -300,7 +303,7 @@ class NetworkService:
                 f"{pip.nic_id}/ipConfigurations/ipconfig1.",
             )
         ctx.check_fault("pip.delete", region=pip.location)
-        self._delete_later(pip, "pip.delete", lambda: ctx.state.public_ips.pop(key_of(pip.id), None))
+        delete_later(self.ctx, pip, "pip.delete", lambda: ctx.state.public_ips.pop(key_of(pip.id), None))
 
     # NICs --------------------------------------------------------------------
 
@@ -396,7 +399,7 @@ class NetworkService:
         nic.enable_ip_forwarding = enable_ip_forwarding
         nic.additional_ip_configs = extra
         nic.tags = check_tags(dict(tags or {}))
-        self._finish_later(nic, "nic.create", address)
+        finish_later(self.ctx, nic, "nic.create", address)
         return nic
 
     @settled
@@ -408,14 +411,14 @@ class NetworkService:
     def require_nic(self, nic_id: str) -> NetworkInterface:
         nic = self.ctx.state.nics.get(key_of(nic_id))
         if nic is None:
-            raise _missing("Microsoft.Network/networkInterfaces", nic_id)
+            raise missing("Microsoft.Network/networkInterfaces", nic_id)
         return nic
 
     @settled
     def list_nics(self, *, resource_group: str | None = None) -> list[NetworkInterface]:
         return [
             n
-            for n in _sorted(self.ctx.state.nics)
+            for n in sorted_values(self.ctx.state.nics)
             if resource_group is None or n.resource_group.lower() == resource_group.lower()
         ]
 
@@ -446,7 +449,7 @@ class NetworkService:
                 pip.nic_id = None
             ctx.state.nics.pop(key_of(nic.id), None)
 
-        self._delete_later(nic, "nic.delete", gone)
+        delete_later(self.ctx, nic, "nic.delete", gone)
 
     # helpers -----------------------------------------------------------------
 
@@ -457,7 +460,7 @@ class NetworkService:
             return None
         pip = self.ctx.state.public_ips.get(key_of(public_ip_id))
         if pip is None or pip.provisioning_state == "Deleting":
-            raise _missing("Microsoft.Network/publicIPAddresses", public_ip_id)
+            raise missing("Microsoft.Network/publicIPAddresses", public_ip_id)
         if pip.location != location:
             raise ArmError(
                 400,
@@ -478,43 +481,3 @@ class NetworkService:
         subnet = self.require_subnet(nic.subnet_id)
         for address in [ip for ip, owner in subnet.allocations.items() if owner == key_of(nic.id)]:
             del subnet.allocations[address]
-
-    def _finish_later(self, resource: NetworkInterface | PublicIpAddress, op: str, detail: str) -> None:
-        ctx = self.ctx
-        resource.provisioning_state = "Updating"
-        ctx.record(f"{op}.accepted", resource.id, detail)
-
-        def done() -> None:
-            if resource.provisioning_state != "Updating":
-                return
-            code = ctx.faults.async_failure(op, region=resource.location)
-            resource.provisioning_state = "Failed" if code else "Succeeded"
-            ctx.record(f"{op}.{'failed' if code else 'succeeded'}", resource.id, code or "")
-
-        ctx.schedule(ctx.now() + ctx.duration(op, resource.id), op, resource.id, done)
-
-    def _delete_later(
-        self, resource: NetworkInterface | PublicIpAddress, op: str, on_gone: Callable[[], object]
-    ) -> None:
-        ctx = self.ctx
-        resource.provisioning_state = "Deleting"
-        ctx.record(f"{op}.accepted", resource.id)
-
-        def done() -> None:
-            on_gone()
-            ctx.record(f"{op}.succeeded", resource.id)
-
-        ctx.schedule(ctx.now() + ctx.duration(op, resource.id), op, resource.id, done)
-
-
-def _missing(type_name: str, resource: str) -> ArmError:
-    parsed = parse_id(resource)
-    if parsed is None:
-        return ArmError(
-            400, "InvalidResourceReference", f"'{resource}' is not a resource id of a {type_name}."
-        )
-    return not_found(type_name, parsed.resource_group, parsed.name)
-
-
-def _sorted(table: Mapping[str, _T]) -> list[_T]:
-    return [table[key] for key in sorted(table)]

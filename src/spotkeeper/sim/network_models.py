@@ -1,14 +1,17 @@
 """The state of virtual networks, security groups, public IPs and NICs in the simulated Azure
 (the models `network` operates on), including the NIC's 180-second reservation after its VM is
-deleted, during which Azure refuses to attach it anywhere else (`NicReservedForAnotherVm`).
+deleted, during which Azure refuses to attach it anywhere else (`NicReservedForAnotherVm`),
+and the asynchronous create/delete bookkeeping NICs and public IPs share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from spotkeeper.sim.context import SimContext
 from spotkeeper.sim.errors import ArmError
 
 NIC_RESERVATION = timedelta(seconds=180)
@@ -121,3 +124,38 @@ def nic_reserved_error(nic: NetworkInterface, seconds: float) -> ArmError:
         target=nic.id,
         retry_after=float(int(seconds) + (seconds > int(seconds))),
     )
+
+
+def finish_later(ctx: SimContext, resource: NetworkInterface | PublicIpAddress, op: str, detail: str) -> None:
+    """Mark the resource "Updating" until the latency model's `op` has passed (or the fault
+    plan fails it)."""
+    resource.provisioning_state = "Updating"
+    ctx.record(f"{op}.accepted", resource.id, detail)
+
+    def done() -> None:
+        if resource.provisioning_state != "Updating":
+            return
+        code = ctx.faults.async_failure(op, region=resource.location)
+        resource.provisioning_state = "Failed" if code else "Succeeded"
+        ctx.record(f"{op}.{'failed' if code else 'succeeded'}", resource.id, code or "")
+
+    ctx.schedule(ctx.now() + ctx.duration(op, resource.id), op, resource.id, done)
+
+
+def delete_later(
+    ctx: SimContext, resource: NetworkInterface | PublicIpAddress, op: str, on_gone: Callable[[], object]
+) -> None:
+    """Mark the resource "Deleting" and run `on_gone` once `op` has passed (unless it fails)."""
+    resource.provisioning_state = "Deleting"
+    ctx.record(f"{op}.accepted", resource.id)
+
+    def done() -> None:
+        code = ctx.faults.async_failure(op, region=resource.location)
+        if code is not None:  # the delete failed: the resource stays, Failed
+            resource.provisioning_state = "Failed"
+            ctx.record(f"{op}.failed", resource.id, code)
+            return
+        on_gone()
+        ctx.record(f"{op}.succeeded", resource.id)
+
+    ctx.schedule(ctx.now() + ctx.duration(op, resource.id), op, resource.id, done)

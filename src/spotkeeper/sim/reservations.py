@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from spotkeeper.catalog import VmSize
-from spotkeeper.sim.context import SimContext, check_tags, not_found, settled
+from spotkeeper.sim.context import SimContext, check_tags, missing, not_found, settled
 from spotkeeper.sim.errors import ArmError
-from spotkeeper.sim.ids import COMPUTE, key_of, parse_id, resource_id
+from spotkeeper.sim.ids import COMPUTE, key_of, resource_id
 
 if TYPE_CHECKING:
     from spotkeeper.sim.vm_models import VirtualMachine
@@ -220,12 +220,7 @@ class ReservationService:
             )
         crg = self.ctx.state.reservation_groups.get(key_of(group_id))
         if crg is None:
-            parsed = parse_id(group_id)
-            raise not_found(
-                "Microsoft.Compute/capacityReservationGroups",
-                parsed.resource_group if parsed else "?",
-                parsed.name if parsed else group_id,
-            )
+            raise missing("Microsoft.Compute/capacityReservationGroups", group_id)
         if crg.location != location:
             raise ArmError(
                 400,

@@ -21,14 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from spotkeeper.sim.context import SimContext, check_tags, not_found, settled
+from spotkeeper.sim.context import SimContext, check_tags, missing, not_found, settled, sorted_values
 from spotkeeper.sim.disk_models import (
     DISK_SKUS,
-    MAX_DISK_GB,
     SNAPSHOT_SKUS,
     CreateOption,
     DiskSnapshot,
     ManagedDisk,
+    busy_error,
+    check_size,
     disk_state,
 )
 from spotkeeper.sim.errors import ArmError
@@ -73,7 +74,16 @@ class StorageService:
         disk_id = resource_id(ctx.subscription_id, group.name, COMPUTE, "disks", name)
         existing = ctx.state.disks.get(key_of(disk_id))
         if existing is not None:
-            return self._update(existing, zone, create_option, source_id, sku_name, size_gb, tags)
+            existing.apply_update(
+                zone=zone,
+                create_option=create_option,
+                source_id=source_id,
+                sku=sku_name,
+                size_gb=size_gb,
+                tags=tags,
+            )
+            ctx.record("disk.updated", existing.id, f"{existing.sku} {existing.size_gb}GB")
+            return existing
         if sku_name.endswith("_ZRS") and zone is not None:
             raise ArmError(
                 400,
@@ -130,7 +140,7 @@ class StorageService:
                 target="properties.creationData.createOption",
             )
         assert size is not None
-        _check_size(size)
+        check_size(size)
         ctx.check_fault(op, region=region.name, zone=zone)
         disk = ManagedDisk(
             disk_id,
@@ -165,15 +175,12 @@ class StorageService:
     def require_disk(self, disk_id: str) -> ManagedDisk:
         disk = self.ctx.state.disks.get(key_of(disk_id))
         if disk is None:
-            parsed = parse_id(disk_id)
-            if parsed is None:
-                raise ArmError(400, "InvalidParameter", f"'{disk_id}' is not a managed disk id.")
-            raise not_found("Microsoft.Compute/disks", parsed.resource_group, parsed.name)
+            raise missing("Microsoft.Compute/disks", disk_id)
         return disk
 
     @settled
     def list_disks(self, *, resource_group: str | None = None) -> list[ManagedDisk]:
-        disks = [self.ctx.state.disks[key] for key in sorted(self.ctx.state.disks)]
+        disks = sorted_values(self.ctx.state.disks)
         return [
             d for d in disks if resource_group is None or d.resource_group.lower() == resource_group.lower()
         ]
@@ -198,8 +205,14 @@ class StorageService:
         ctx.record("disk.delete.accepted", disk.id)
 
         def gone() -> None:
-            if ctx.state.disks.get(key_of(disk.id)) is disk and disk.managed_by is None:
-                self.remove_disk(disk, reason="deleted")
+            if ctx.state.disks.get(key_of(disk.id)) is not disk or disk.managed_by is not None:
+                return
+            code = ctx.faults.async_failure("disk.delete", region=disk.location, zone=disk.zone)
+            if code is not None:
+                disk.provisioning_state, disk.failure_code = "Failed", code
+                ctx.record("disk.delete.failed", disk.id, code)
+                return
+            self.remove_disk(disk, reason="deleted")
 
         ctx.schedule(ctx.now() + ctx.duration("disk.delete", disk.id), "disk.delete", disk.id, gone)
 
@@ -312,7 +325,7 @@ class StorageService:
                 target="properties.creationData.sourceResourceId",
             )
         if disk.provisioning_state not in ("Succeeded",):
-            raise _busy(disk)
+            raise busy_error(disk)
         ctx.check_fault("snapshot.create", region=region.name)
         now = ctx.now()
         snap = DiskSnapshot(
@@ -357,7 +370,7 @@ class StorageService:
 
     @settled
     def list_snapshots(self) -> list[DiskSnapshot]:
-        return [self.ctx.state.snapshots[key] for key in sorted(self.ctx.state.snapshots)]
+        return sorted_values(self.ctx.state.snapshots)
 
     @settled
     def delete_snapshot(self, resource_group: str, name: str) -> None:
@@ -372,60 +385,19 @@ class StorageService:
         ctx.record("snapshot.delete.accepted", snap.id)
 
         def gone() -> None:
-            if ctx.state.snapshots.pop(key_of(snap.id), None) is not None:
-                ctx.record("snapshot.deleted", snap.id)
+            if ctx.state.snapshots.get(key_of(snap.id)) is not snap:
+                return
+            code = ctx.faults.async_failure("snapshot.delete", region=snap.location)
+            if code is not None:
+                snap.provisioning_state, snap.failure_code = "Failed", code
+                ctx.record("snapshot.delete.failed", snap.id, code)
+                return
+            ctx.state.snapshots.pop(key_of(snap.id), None)
+            ctx.record("snapshot.deleted", snap.id)
 
         ctx.schedule(ctx.now() + ctx.duration("snapshot.delete", snap.id), "snapshot.delete", snap.id, gone)
 
     # internals ---------------------------------------------------------------
-
-    def _update(
-        self,
-        disk: ManagedDisk,
-        zone: str | None,
-        create_option: str,
-        source_id: str | None,
-        sku: str,
-        size_gb: int | None,
-        tags: Mapping[str, str] | None,
-    ) -> ManagedDisk:
-        if zone != disk.zone:
-            raise ArmError(
-                409,
-                "PropertyChangeNotAllowed",
-                f"Changing property 'zones' of disk {disk.name} from {disk.zone} to {zone} is not allowed.",
-                target="zones",
-            )
-        if create_option != disk.create_option or key_of(source_id or "") != key_of(disk.source_id or ""):
-            raise ArmError(
-                409,
-                "PropertyChangeNotAllowed",
-                f"Changing property 'creationData' of disk {disk.name} is not allowed.",
-                target="properties.creationData",
-            )
-        if disk.provisioning_state == "Deleting":
-            raise _busy(disk)
-        if size_gb is not None and size_gb < disk.size_gb:
-            raise ArmError(
-                400,
-                "BadRequest",
-                f"Disk {disk.name} cannot shrink from {disk.size_gb} GB to {size_gb} GB.",
-                target="properties.diskSizeGB",
-            )
-        if size_gb is not None:
-            _check_size(size_gb)
-            disk.size_gb = size_gb
-        if sku.endswith("_ZRS") != disk.zone_redundant:
-            raise ArmError(
-                409,
-                "PropertyChangeNotAllowed",
-                f"Disk {disk.name} cannot change between LRS and ZRS.",
-                target="sku.name",
-            )
-        disk.sku = sku
-        disk.tags = check_tags(dict(tags or {}))
-        self.ctx.record("disk.updated", disk.id, f"{disk.sku} {disk.size_gb}GB")
-        return disk
 
     def _copy_source(
         self, source_id: str | None, region: str
@@ -442,11 +414,7 @@ class StorageService:
         if kind == "snapshots":
             snap = self.ctx.state.snapshots.get(key_of(source_id))
             if snap is None or snap.provisioning_state in ("Failed", "Deleting"):
-                raise not_found(
-                    "Microsoft.Compute/snapshots",
-                    parsed.resource_group if parsed else "?",
-                    parsed.name if parsed else source_id,
-                )
+                raise missing("Microsoft.Compute/snapshots", source_id)
             if snap.location != region:
                 raise ArmError(400, "BadRequest", f"Snapshot {snap.id} is in {snap.location}, not {region}.")
             return snap.content, snap.size_gb, snap.os_type, snap.hyperv_generation
@@ -478,15 +446,6 @@ class StorageService:
         ctx.schedule(ctx.now() + ctx.duration(op, disk.id), op, disk.id, done)
 
 
-def _busy(disk: ManagedDisk) -> ArmError:
-    return ArmError(
-        409,
-        "OperationNotAllowed",
-        f"Disk {disk.name} is in provisioning state '{disk.provisioning_state}'; retry when it has finished.",
-        retry_after=5.0,
-    )
-
-
 def canonical_disk_sku(value: str) -> str:
     return _canonical(value, DISK_SKUS, "storageProfile.osDisk.managedDisk.storageAccountType")
 
@@ -498,13 +457,3 @@ def _canonical(value: str, allowed: tuple[str, ...], target: str) -> str:
             400, "InvalidParameter", f"SKU '{value}' is not one of {', '.join(allowed)}.", target=target
         )
     return found
-
-
-def _check_size(size_gb: int) -> None:
-    if not 1 <= size_gb <= MAX_DISK_GB:
-        raise ArmError(
-            400,
-            "InvalidParameter",
-            f"diskSizeGB {size_gb} is outside 1..{MAX_DISK_GB}.",
-            target="properties.diskSizeGB",
-        )
