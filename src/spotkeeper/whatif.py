@@ -24,6 +24,7 @@ from spotkeeper.engine.context import EngineSettings
 from spotkeeper.engine.costs import summarize
 from spotkeeper.engine.stepper import EngineStepper
 from spotkeeper.sim import SimAzure, seed_default_world
+from spotkeeper.sim.trace import Trace
 
 WHATIF_SETTINGS = EngineSettings(steady_poll=timedelta(hours=1), revert_check_interval=timedelta(minutes=15))
 WAKING_EVENTS = ("vm.event", "vm.evicted", "vm.deleted", "vm.stopped", "vm.running")
@@ -80,14 +81,15 @@ class WhatIf:
         self, *, scenario: str = "calm", seed: int = 0,
         latency: Literal["instant", "azure-typical"] = "azure-typical",
         catalog: Catalog | None = None, settings: EngineSettings | None = None,
-        start: datetime | None = None,
+        start: datetime | None = None, trace: Trace | None = None,
     ) -> None:
+        """`trace` replays recorded market conditions over the scenario (`sim.trace`)."""
         self.catalog = catalog or load_catalog()
         self.clock = ManualClock(start)
         self.scenario = scenario
         self.seed = seed
         self.sim = SimAzure(clock=self.clock, seed=seed, scenario=scenario, latency=latency,
-                            catalog=self.catalog)
+                            catalog=self.catalog, trace=trace)
         self.world = seed_default_world(self.sim)
         self.cloud = SimCloudProvider(self.sim)
         self.engine = EngineStepper(self.cloud, self.clock, catalog=self.catalog,

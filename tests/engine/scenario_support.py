@@ -4,8 +4,8 @@ engine's promises (DESIGN §4) are stated in.
 Each scenario builds its own `WhatIf` (simulated Azure + default world + engine stepper on a
 ManualClock, `latency="instant"`) so tests share nothing. `WatchedCloud` is a fake at our own
 seam: it implements the cloud port by delegating to the simulated provider, and after every
-call checks what must hold at every instant (no disk attached to two VMs) and counts calls,
-which the crash tests use to know where a worker can die.
+call checks what must hold at every instant (no disk attached to two VMs, no node with two VMs)
+and counts calls, which the crash tests use to know where a worker can die.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from tests.factories import valid_node
 
 RG = "sk-sandbox"
 # Polls short enough that a test sees the engine react within minutes of simulated time.
-SCENARIO_SETTINGS = EngineSettings(steady_poll=timedelta(minutes=5), revert_check_interval=timedelta(minutes=5))
+SCENARIO_SETTINGS = EngineSettings(steady_poll=timedelta(minutes=5),
+                                   revert_check_interval=timedelta(minutes=5))
 
 
 def make_world(*, settings: EngineSettings = SCENARIO_SETTINGS, start: datetime | None = None,
@@ -86,6 +87,15 @@ def trace_kinds(world: WhatIf, resource_id: str) -> list[str]:
     return [entry.kind for entry in world.sim.trace if entry.resource == key_of(resource_id)]
 
 
+def nodes_with_two_vms(sim: SimAzure) -> dict[str, list[str]]:
+    """Node id -> its VMs, for every node that has more than one VM in Azure right now."""
+    vms: dict[str, list[str]] = {}
+    for vm in sim.compute.list_vms():
+        if NODE_TAG in vm.tags:
+            vms.setdefault(vm.tags[NODE_TAG], []).append(vm.name)
+    return {node_id: names for node_id, names in vms.items() if len(names) > 1}
+
+
 def disks_on_two_vms(sim: SimAzure) -> dict[str, list[str]]:
     """Disk id -> the VMs that hold it, for every disk more than one VM holds right now."""
     holders: dict[str, list[str]] = {}
@@ -100,12 +110,12 @@ class WatchedCloud:
     each call. `resource_id` is pure (no call reaches the cloud) and is not counted."""
 
     def __init__(self, inner: CloudProvider, sim: SimAzure, *,
-                 before_call: Callable[[int, str], None] | None = None) -> None:
+                 after_call: Callable[[int, str], None] | None = None) -> None:
         self.inner = inner
         self.sim = sim
         self.calls: list[str] = []
         self.violations: list[str] = []
-        self.before_call = before_call
+        self.after_call = after_call
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self.inner, name)
@@ -114,20 +124,24 @@ class WatchedCloud:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             self.calls.append(name)
-            if self.before_call is not None:
-                self.before_call(len(self.calls), name)
+            count = len(self.calls)
             try:
                 return target(*args, **kwargs)
             finally:
-                shared = disks_on_two_vms(self.sim)
+                shared, doubled = disks_on_two_vms(self.sim), nodes_with_two_vms(self.sim)
                 if shared:
-                    self.violations.append(f"after {name} (call {len(self.calls)}): {shared}")
+                    self.violations.append(f"after {name} (call {count}): disks on two VMs {shared}")
+                if doubled:
+                    self.violations.append(f"after {name} (call {count}): nodes with two VMs {doubled}")
+                if self.after_call is not None:
+                    self.after_call(count, name)
 
         return call
 
 
-def watch(world: WhatIf, *, before_call: Callable[[int, str], None] | None = None) -> WatchedCloud:
-    """Put a `WatchedCloud` between the engine (and its garbage collector) and the sim."""
-    watched = WatchedCloud(world.cloud, world.sim, before_call=before_call)
+def watch(world: WhatIf, *, after_call: Callable[[int, str], None] | None = None) -> WatchedCloud:
+    """Put a `WatchedCloud` between the engine (and its garbage collector) and the sim;
+    `after_call(n, method)` runs once the n-th call has reached the cloud."""
+    watched = WatchedCloud(world.cloud, world.sim, after_call=after_call)
     world.engine.cloud = watched  # type: ignore[assignment]
     return watched

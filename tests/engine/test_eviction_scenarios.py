@@ -194,7 +194,8 @@ def test_replacement_market_is_chosen_during_the_preempt_notice(world: WhatIf) -
 
     evict(world, node_id)
 
-    evicted_at = next(e.time for e in world.sim.trace if e.kind == "vm.evicted" and e.resource == old_vm.id.lower())
+    evicted_at = next(e.time for e in world.sim.trace
+                      if e.kind == "vm.evicted" and e.resource == old_vm.id.lower())
     assert evicted_at - noticed_at == timedelta(seconds=30)
     notice = events_matching(world, node_id, "Preempt notice")
     chose = [at for at, _ in events_matching(world, node_id, "chose") if at >= noticed_at]
@@ -225,7 +226,8 @@ def test_repeated_evictions_never_share_a_disk_or_release_the_public_ip(mode: st
     watched = watch(world)
 
     for round_ in range(3):
-        world.sim.write_to_vm_disk(RG, vm_of(world, node_id).name, 0, f"round {round_}\n".encode(), append=True)
+        line = f"round {round_}\n".encode()
+        world.sim.write_to_vm_disk(RG, vm_of(world, node_id).name, 0, line, append=True)
         evict(world, node_id, then_run=timedelta(minutes=40))
         assert node(world, node_id).status == "active", log_of(world, node_id)
 

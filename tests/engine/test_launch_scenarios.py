@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from spotkeeper.whatif import WhatIf
 from tests.engine.scenario_support import (
     RG,
@@ -16,6 +18,7 @@ from tests.engine.scenario_support import (
     node_spec,
     tagged_ids,
     vm_of,
+    watch,
 )
 from tests.factories import SSH_PUBLIC_KEY, with_path
 
@@ -119,11 +122,15 @@ def test_waiting_without_fallback_does_not_pile_up_empty_disks(world: WhatIf) ->
     assert len(disks) <= 1, [d.name for d in disks]
 
 
-def test_market_refusing_asynchronously_is_marked_failed_and_the_next_candidate_is_used(world: WhatIf) -> None:
+def test_market_refusing_asynchronously_is_marked_failed_and_the_next_candidate_is_used(
+    world: WhatIf,
+) -> None:
     world.sim.faults.fail_operation("vm.create", "AllocationFailed")
+    watched = watch(world)
 
     node_id = launch(world, node_spec(), within=timedelta(minutes=10))
 
+    assert watched.violations == []  # the failed VM is gone before its successor is created
     vm = vm_of(world, node_id)
     assert (vm.size, vm.zone) != ("Standard_D2s_v5", "1")
     refused = events_matching(world, node_id, "refused the VM: provisioning failed (AllocationFailed)")
@@ -162,3 +169,36 @@ def test_persisted_nic_deleted_by_hand_is_recreated_with_the_same_private_ip(wor
     assert node(world, node_id).status == "active", log_of(world, node_id)
     assert node(world, node_id).state.nics[0].private_ip == "10.0.0.4"
     assert any("no longer exists in Azure; recreating it" in m for m in messages(world, node_id))
+
+
+def test_permanent_cloud_error_fails_the_node_with_the_reason_until_a_recycle(world: WhatIf) -> None:
+    world.sim.faults.fail_request("vm.create", status=400, code="InvalidParameter",
+                                  message="The value of parameter imageReference is invalid.", times=None)
+    node_id = world.add_node(node_spec())
+
+    world.run_for(timedelta(hours=1))
+
+    run = node(world, node_id)
+    assert run.status == "error"
+    assert run.state.error_reason == (
+        "Azure rejected the request: InvalidParameter: The value of parameter imageReference is invalid.")
+    assert run.passes < 10  # a failed node waits for a person; it does not retry on every pass
+    world.sim.faults.clear()
+    world.engine.request(node_id, "recycle")
+    world.run_for(timedelta(minutes=5))
+    assert node(world, node_id).status == "active", log_of(world, node_id)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the simulated Azure has no load balancers: sim/gateways.require_pool accepts only application "
+    "gateway backend pools, so the NIC of a node with a loadBalancer in loadBalancersConfig is refused "
+    "(400 InvalidResourceReference) and the node fails; the default world would also need a load balancer"))
+def test_node_joins_its_load_balancer_backend_pool(world: WhatIf) -> None:
+    spec = with_path(node_spec(), "compute.launchSpecification.loadBalancersConfig", {"loadBalancers": [{
+        "type": "loadBalancer", "resourceGroupName": RG, "name": "sk-lb", "loadBalancerSku": "Standard",
+        "backendPoolNames": ["sk-lb-pool"]}]})
+
+    node_id = launch(world, spec)
+
+    nic = world.sim.network.get_nic(RG, node(world, node_id).state.nics[0].name)
+    assert [p.rsplit("/", 3)[-3] for p in nic.backend_pool_ids] == ["sk-lb"]

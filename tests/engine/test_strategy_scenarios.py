@@ -179,15 +179,18 @@ def test_interruption_toleration_forces_on_demand_after_threshold_evictions(worl
     assert vm_of(world, node_id).priority == "Spot"
 
 
-def test_revert_whose_spot_launch_is_refused_still_ends_with_a_vm(world: WhatIf) -> None:
+def test_revert_whose_spot_launch_is_refused_goes_back_to_on_demand_and_backs_off(world: WhatIf) -> None:
     """The on-demand VM is gone by the time spot refuses: the revert must not leave the node
-    without a VM (or 'paused'); it falls back to on-demand again."""
+    without a VM (or 'paused'); it falls back to on-demand, and does not try again at once."""
     node_id = fall_back_to_on_demand(world, node_spec(revertToSpot={"performAt": "always"}))
     world.run_for(timedelta(minutes=12))  # past the refused markets' 10 min
     world.sim.faults.fail_operation("vm.create", "AllocationFailed", lifecycle="spot", times=None)
 
-    world.run_for(timedelta(hours=1))
+    world.run_for(timedelta(minutes=40))
 
-    assert reverted_at(world, node_id) is not None, log_of(world, node_id)
+    assert len(events_matching(world, node_id, "revert: ")) == 1, log_of(world, node_id)
+    assert events_matching(world, node_id, "spot refused the revert")
     assert node(world, node_id).status == "active", log_of(world, node_id)
-    assert vm_of(world, node_id).power_state == "running"
+    vm = vm_of(world, node_id)
+    assert vm.priority == "Regular" and vm.power_state == "running"
+    assert events_matching(world, node_id, "found spot refusing the VM; not trying again before")

@@ -5,7 +5,11 @@ on-demand (interruption toleration, odWindows) or spot (a revert), ranks with
 `choose_market`, and then prefers — inside the top candidate's lifecycle — markets in the zone
 where reattachable disks already are, because reattaching is faster than restoring a snapshot.
 The chosen `Target` records whether the OS and data disks come back by reattach or from a
-snapshot (onLaunch mode, or reattach with a zone change: the seed's fallback).
+snapshot (onLaunch mode, or reattach with a zone change: the seed's fallback). The step ends its
+pass (`Checkpoint`) so the choice, and the generation every new resource is named after, are
+stored before anything is created for them. A revert looks only at spot while the on-demand VM
+still runs; once that VM is gone it takes whatever market will have the node, and a revert that
+ends back on on-demand is remembered so the next one waits (`revert_refused_at`).
 """
 
 from __future__ import annotations

@@ -2,9 +2,14 @@
 
 An operation is a named list of steps (below). The runner executes the current step, and on
 `Done` records the next step in the node's state before executing it, so the persisted state
-always names the step to (re)do. Cloud errors are classified here, once: throttling waits for
-`Retry-After`, transient errors back off exponentially, a NIC still reserved by Azure waits out
-its reservation, and anything permanent fails the node with the reason in words.
+always names the step to (re)do. A step that makes a decision later steps act on (`choose`)
+answers `Checkpoint`: the pass ends there, so the decision is written with the state before any
+resource is made under it, and a worker that dies afterwards is followed by one that carries the
+same decision on (instead of deciding anew, in a market that has moved, under the same names).
+Cloud errors are classified here, once: throttling waits for `Retry-After`, transient errors
+back off exponentially, a NIC still reserved by Azure waits out its reservation, and anything
+permanent fails the node with the reason in words; a failed operation is over (the node waits
+for a person to recycle, resume, pause or delete it).
 
 * launch, recover, resume, recycle, revert, heal:
   choose, drain, remove_vm, disks, network, launch, await_vm, settle
@@ -154,10 +159,16 @@ def _classify(ctx: PassContext, op: Operation, error: CloudError) -> StepOutcome
     op.attempts += 1
     if isinstance(error, TransientCloudError | Conflict | NotFound) and op.attempts <= PERMANENT_ATTEMPTS * 2:
         delay = min(timedelta(seconds=2 ** op.attempts), ctx.settings.transient_backoff_max)
-        ctx.log(f"step {op.step} hit a cloud error ({error.code or type(error).__name__}: {error.message}); "
+        ctx.log(f"step {op.step} hit a cloud error ({_described(error)}); "
                 f"retrying in {int(delay.total_seconds())} s", severity="WARN")
         return Wait(delay, "transient")
     if isinstance(error, InvalidRequest) or op.attempts > PERMANENT_ATTEMPTS:
-        return Fail(f"Azure rejected the request: {error.code or type(error).__name__}: {error.message}")
+        return Fail(f"Azure rejected the request: {_described(error)}")
     delay = min(timedelta(seconds=2 ** op.attempts), ctx.settings.transient_backoff_max)
     return Wait(delay, "error")
+
+
+def _described(error: CloudError) -> str:
+    """"Code: message", without repeating a code the provider already put in the message."""
+    code = error.code or type(error).__name__
+    return error.message if error.message.startswith(f"{code}:") else f"{code}: {error.message}"

@@ -109,6 +109,8 @@ def _owned_resources(ctx: PassContext) -> dict[str, ResourceKind]:
         owned[nic.id] = "nic"
         if nic.public_ip_id:
             owned[nic.public_ip_id] = "public_ip"
+    retiring = set(state.retiring)  # already handed to the collector as garbage
     for resource in ctx.cloud.list_tagged(NODE_TAG, ctx.node_id):
-        owned.setdefault(resource.id, resource.kind)
+        if resource.id.lower() not in retiring:
+            owned.setdefault(resource.id, resource.kind)
     return owned

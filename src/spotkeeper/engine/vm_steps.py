@@ -1,11 +1,14 @@
 """Steps that act on the VM itself: drain it, remove it, launch the new one, wait, settle.
 
 `remove_vm` deletes the old VM with every disk and NIC detached (the port never deletes
-dependents), so nothing the node persists can be lost by it. `launch` records the VM it is about
-to create *before* asking Azure, so a worker that dies right after the request finds the VM on
-its next pass instead of launching a second one. A market that refuses (synchronously with
+dependents), so nothing the node persists can be lost by it. `launch` names the VM after the
+generation `choose` stored, so a worker that dies right after the request (its pass, and what it
+recorded, lost) is followed by one that asks for the same VM and finds it instead of launching a
+second one. A market that refuses (synchronously with
 `CapacityUnavailable`/`QuotaExceeded`, or asynchronously with a failed provisioning) is marked
-failed for a while and the operation goes back to `choose`.
+failed for a while and the operation goes back to `choose`. `settle` tags the OS disk Azure
+made from the image (Azure does not copy the VM's tags to it) and hands what the operation
+superseded, and anything tagged with the node that its state does not name, to the collector.
 """
 
 from __future__ import annotations
