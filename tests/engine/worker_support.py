@@ -10,6 +10,7 @@ the simulator's events) to the next moment a node becomes claimable.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,19 +32,20 @@ RG = "sk-sandbox"
 TEST_SETTINGS = EngineSettings(steady_poll=timedelta(minutes=5), revert_check_interval=timedelta(minutes=15))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'spotkeeper.db'}"
-    else:
-        with postgres_schema_url() as url:
-            yield url
+# Parametrise a test module's `world` fixture with these to run it on both databases.
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    with postgres_schema_url() as url:
-        yield url
+@contextmanager
+def open_world(database: str, tmp_path: Path) -> Iterator[World]:
+    """A fresh world on `database` ("sqlite" in `tmp_path`, or "postgresql" in a private schema)."""
+    with ExitStack() as stack:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp_path / 'spotkeeper.db'}"
+        else:
+            url = stack.enter_context(postgres_schema_url())
+        store = stack.enter_context(Store(url))
+        yield World(store)
 
 
 @dataclass
@@ -135,9 +137,3 @@ def node_spec(name: str = "sk-test-node", **overrides: Any) -> dict[str, Any]:
     spec = valid_node(name=name, **overrides)
     spec.pop("scheduling", None)
     return spec
-
-
-@pytest.fixture
-def world(database_url: str) -> Iterator[World]:
-    with Store(database_url) as store:
-        yield World(store)

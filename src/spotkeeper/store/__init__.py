@@ -15,10 +15,12 @@ from spotkeeper.store.database import (
     upgrade_to_head,
 )
 from spotkeeper.store.facade import Store
+from spotkeeper.store.passes import PassDeletion, PassInterval
 from spotkeeper.store.records import (
     DELETION_KINDS,
     LIFECYCLES,
     NODE_STATUSES,
+    REQUEST_KINDS,
     SEVERITIES,
     Account,
     CostFigures,
@@ -32,6 +34,8 @@ from spotkeeper.store.records import (
     NewEvent,
     NodeRecord,
     PendingDeletion,
+    RequestKind,
+    RequestRecord,
     Severity,
     SeverityFilter,
     SizeUsage,
@@ -44,6 +48,7 @@ __all__ = [
     "DELETION_KINDS",
     "LIFECYCLES",
     "NODE_STATUSES",
+    "REQUEST_KINDS",
     "SEVERITIES",
     "Account",
     "CostFigures",
@@ -57,7 +62,11 @@ __all__ = [
     "Lifecycle",
     "NewEvent",
     "NodeRecord",
+    "PassDeletion",
+    "PassInterval",
     "PendingDeletion",
+    "RequestKind",
+    "RequestRecord",
     "Severity",
     "SeverityFilter",
     "SizeUsage",

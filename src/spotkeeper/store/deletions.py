@@ -49,7 +49,7 @@ def _record(row: PendingDeletionRow) -> PendingDeletion:
     )
 
 
-def _pending_for(session: Session, resource_key: str) -> PendingDeletionRow | None:
+def pending_for(session: Session, resource_key: str) -> PendingDeletionRow | None:
     return session.scalars(
         select(PendingDeletionRow).where(
             PendingDeletionRow.resource_key == resource_key, PendingDeletionRow.done_at.is_(None)
@@ -94,7 +94,7 @@ class PendingDeletions:
             with self._db.session_scope(write=True) as session:
                 if node_id is not None and session.get(NodeRow, node_id) is None:
                     raise UnknownRecordError(f"node {node_id!r} does not exist")
-                existing = _pending_for(session, row.resource_key)
+                existing = pending_for(session, row.resource_key)
                 if existing is not None:
                     return _record(existing)
                 session.add(row)
@@ -103,7 +103,7 @@ class PendingDeletions:
         except IntegrityError:
             # Another process scheduled the same resource between our check and insert.
             with self._db.session_scope() as session:
-                existing = _pending_for(session, row.resource_key)
+                existing = pending_for(session, row.resource_key)
                 if existing is None:
                     raise
                 return _record(existing)

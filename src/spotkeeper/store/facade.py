@@ -2,7 +2,9 @@
 
 The API, the CLI and the worker each build one `Store` from a URL and use its repositories
 (`store.nodes`, `store.events`, `store.ledger`, `store.accounts`, `store.deletions`,
-`store.imports`); nothing above this package touches SQLAlchemy. `Store.memory()` gives tests a
+`store.imports`, `store.requests`) and the two endings of a worker's pass that span several of
+them (`commit_pass`, `abandon_pass`, see `passes.py`); nothing above this package touches
+SQLAlchemy. `Store.memory()` gives tests a
 private, fully migrated database that behaves like production SQLite (a real file, WAL,
 several connections) and disappears when closed.
 """
@@ -12,8 +14,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from spotkeeper.store.accounts import AccountRepository
 from spotkeeper.store.database import Database, upgrade_to_head
@@ -22,6 +27,9 @@ from spotkeeper.store.events import EventLog
 from spotkeeper.store.imports import ImportRepository
 from spotkeeper.store.ledger import CostLedger
 from spotkeeper.store.nodes import NodeRepository
+from spotkeeper.store.passes import PassDeletion, PassInterval, abandon_pass, commit_pass
+from spotkeeper.store.records import NewEvent
+from spotkeeper.store.requests import RequestQueue
 
 
 class Store:
@@ -48,6 +56,7 @@ class Store:
         self.accounts = AccountRepository(self.database)
         self.deletions = PendingDeletions(self.database)
         self.imports = ImportRepository(self.database)
+        self.requests = RequestQueue(self.database)
 
     @classmethod
     def memory(cls) -> Store:
@@ -63,6 +72,64 @@ class Store:
     @property
     def url(self) -> str:
         return self.database.url
+
+    def commit_pass(
+        self,
+        node_id: str,
+        worker_id: str,
+        *,
+        expected_version: int,
+        state_json: Mapping[str, Any],
+        phase: str,
+        status: str,
+        events: Sequence[NewEvent],
+        ledger: Sequence[PassInterval],
+        deletions: Sequence[PassDeletion],
+        consumed_request_ids: Sequence[int],
+        next_due_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Store a worker's pass whole and release its lease; False (nothing written) if the
+        worker no longer holds the node at `expected_version`. See `passes.commit_pass`."""
+        return commit_pass(
+            self.database,
+            node_id,
+            worker_id,
+            expected_version=expected_version,
+            state_json=state_json,
+            phase=phase,
+            status=status,
+            events=events,
+            ledger=ledger,
+            deletions=deletions,
+            consumed_request_ids=consumed_request_ids,
+            next_due_at=next_due_at,
+            now=now,
+        )
+
+    def abandon_pass(
+        self,
+        node_id: str,
+        worker_id: str,
+        *,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        retry_at: datetime,
+        now: datetime,
+        failed: bool = True,
+    ) -> bool:
+        """Drop a pass that raised: log `events`, keep the state, come back at `retry_at`.
+        See `passes.abandon_pass`."""
+        return abandon_pass(
+            self.database,
+            node_id,
+            worker_id,
+            expected_version=expected_version,
+            events=events,
+            retry_at=retry_at,
+            now=now,
+            failed=failed,
+        )
 
     def close(self) -> None:
         """Release every connection; a `Store.memory()` database is deleted."""

@@ -10,6 +10,11 @@ Two ways to write, both retry-safe because a worker may crash and redo a pass:
   Opening a new one closes the node's open interval at the new start (a price change or a
   replacement VM), enforced by a unique index: at most one open interval per node.
 
+The worker's `commit_pass` writes through `record_in_session` with `extend=True`: a pass appends
+the VM's running time since the previous pass, so an interval that starts where the node's last
+one ended, on the same terms, lengthens that row instead of adding one per pass, and an
+interval already covered by a row on the same terms is recognised as written.
+
 Reads take `now` as well as the window: the effective window ends at `min(end, now)`, so an
 interval still running is costed up to now and never into the future.
 """
@@ -52,18 +57,144 @@ def _record(row: CostLedgerRow) -> LedgerInterval:
         price_hour=row.price_hour,
         od_price_hour=row.od_price_hour,
         vcpus=row.vcpus,
+        spot_price_hour=row.spot_price_hour,
+    )
+
+
+def _terms(row: CostLedgerRow) -> tuple[object, ...]:
+    return (
+        row.region,
+        row.zone,
+        row.size,
+        row.lifecycle,
+        row.price_hour,
+        row.od_price_hour,
+        row.vcpus,
+        row.spot_price_hour,
     )
 
 
 def _same_terms(row: CostLedgerRow, other: CostLedgerRow) -> bool:
-    return (row.region, row.zone, row.size, row.lifecycle, row.price_hour, row.od_price_hour, row.vcpus) == (
-        other.region,
-        other.zone,
-        other.size,
-        other.lifecycle,
-        other.price_hour,
-        other.od_price_hour,
-        other.vcpus,
+    return _terms(row) == _terms(other)
+
+
+def record_in_session(
+    session: Session,
+    *,
+    node_id: str,
+    start: datetime,
+    end: datetime,
+    region: str,
+    zone: str | None,
+    size: str,
+    lifecycle: str,
+    price_hour: float,
+    od_price_hour: float,
+    vcpus: int,
+    spot_price_hour: float | None = None,
+    extend: bool = False,
+) -> CostLedgerRow:
+    """Write the closed interval `[start, end)` inside the caller's transaction.
+
+    Everything is checked before anything is written, so a refusal (`ValueError`,
+    `LedgerConflictError`) leaves the transaction as it was. With `extend`, see the module
+    docstring; without it, only the identical interval counts as already written.
+    """
+    end = require_utc(end, field="end")
+    row = _new_row(
+        session,
+        node_id=node_id,
+        start=start,
+        region=region,
+        zone=zone,
+        size=size,
+        lifecycle=lifecycle,
+        price_hour=price_hour,
+        od_price_hour=od_price_hour,
+        vcpus=vcpus,
+        spot_price_hour=spot_price_hour,
+    )
+    row.ended_at = end
+    if end < row.started_at:
+        raise ValueError(f"end ({end.isoformat()}) is before start ({row.started_at.isoformat()})")
+    overlapping = session.scalars(
+        select(CostLedgerRow).where(
+            CostLedgerRow.node_id == node_id,
+            CostLedgerRow.started_at < end,
+            or_(CostLedgerRow.ended_at.is_(None), CostLedgerRow.ended_at > row.started_at),
+        )
+    ).all()
+    for existing in overlapping:
+        if not _same_terms(existing, row):
+            continue
+        if (existing.started_at, existing.ended_at) == (row.started_at, end):
+            return existing
+        inside = existing.started_at <= row.started_at and existing.ended_at is not None
+        if extend and inside and existing.ended_at is not None and end <= existing.ended_at:
+            return existing
+    if overlapping:
+        first = overlapping[0]
+        raise LedgerConflictError(
+            f"interval {row.started_at.isoformat()}..{end.isoformat()} for node {node_id} overlaps "
+            f"recorded interval {first.id} ({first.started_at.isoformat()}.."
+            f"{first.ended_at.isoformat() if first.ended_at else 'open'})"
+        )
+    if extend and row.started_at < end:
+        previous = session.scalars(
+            select(CostLedgerRow)
+            .where(CostLedgerRow.node_id == node_id, CostLedgerRow.ended_at == row.started_at)
+            .order_by(CostLedgerRow.id.desc())
+        ).first()
+        if previous is not None and _same_terms(previous, row):
+            previous.ended_at = end
+            session.flush()
+            return previous
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _new_row(
+    session: Session,
+    *,
+    node_id: str,
+    start: datetime,
+    region: str,
+    zone: str | None,
+    size: str,
+    lifecycle: str,
+    price_hour: float,
+    od_price_hour: float,
+    vcpus: int,
+    spot_price_hour: float | None = None,
+) -> CostLedgerRow:
+    start = require_utc(start, field="start")
+    lifecycle = narrow_choice(lifecycle, LIFECYCLES, field="lifecycle")
+    for field, price in (("price_hour", price_hour), ("od_price_hour", od_price_hour)):
+        if not price >= 0:  # also refuses NaN
+            raise ValueError(f"{field} must be a non-negative number, got {price}")
+    if spot_price_hour is not None and not spot_price_hour >= 0:
+        raise ValueError(f"spot_price_hour must be a non-negative number or None, got {spot_price_hour}")
+    if vcpus < 1:
+        raise ValueError(f"vcpus must be at least 1, got {vcpus}")
+    if not size:
+        raise ValueError("size must be a non-empty string")
+    account_id = session.scalar(select(NodeRow.account_id).where(NodeRow.id == node_id))
+    if account_id is None:
+        raise UnknownRecordError(f"node {node_id!r} does not exist")
+    return CostLedgerRow(
+        node_id=node_id,
+        account_id=account_id,
+        started_at=start,
+        ended_at=None,
+        region=region,
+        zone=zone,
+        size=size,
+        lifecycle=lifecycle,
+        price_hour=float(price_hour),
+        od_price_hour=float(od_price_hour),
+        vcpus=vcpus,
+        spot_price_hour=None if spot_price_hour is None else float(spot_price_hour),
     )
 
 
@@ -84,14 +215,15 @@ class CostLedger:
         price_hour: float,
         od_price_hour: float,
         vcpus: int,
+        spot_price_hour: float | None = None,
     ) -> LedgerInterval:
         """Append the closed interval `[start, end)`; idempotent for an identical interval."""
-        end = require_utc(end, field="end")
         with self._db.session_scope(write=True) as session:
-            row = self._new_row(
+            row = record_in_session(
                 session,
                 node_id=node_id,
                 start=start,
+                end=end,
                 region=region,
                 zone=zone,
                 size=size,
@@ -99,31 +231,8 @@ class CostLedger:
                 price_hour=price_hour,
                 od_price_hour=od_price_hour,
                 vcpus=vcpus,
+                spot_price_hour=spot_price_hour,
             )
-            row.ended_at = end
-            if end < row.started_at:
-                raise ValueError(f"end ({end.isoformat()}) is before start ({row.started_at.isoformat()})")
-            overlapping = session.scalars(
-                select(CostLedgerRow).where(
-                    CostLedgerRow.node_id == node_id,
-                    CostLedgerRow.started_at < end,
-                    or_(CostLedgerRow.ended_at.is_(None), CostLedgerRow.ended_at > row.started_at),
-                )
-            ).all()
-            for existing in overlapping:
-                if (existing.started_at, existing.ended_at) == (row.started_at, end) and _same_terms(
-                    existing, row
-                ):
-                    return _record(existing)
-            if overlapping:
-                first = overlapping[0]
-                raise LedgerConflictError(
-                    f"interval {row.started_at.isoformat()}..{end.isoformat()} for node {node_id} overlaps "
-                    f"recorded interval {first.id} ({first.started_at.isoformat()}.."
-                    f"{first.ended_at.isoformat() if first.ended_at else 'open'})"
-                )
-            session.add(row)
-            session.flush()
             return _record(row)
 
     def open_interval(
@@ -138,13 +247,14 @@ class CostLedger:
         price_hour: float,
         od_price_hour: float,
         vcpus: int,
+        spot_price_hour: float | None = None,
     ) -> LedgerInterval:
         """Start a running interval; closes the node's open interval (if any) at `start`.
 
         Opening the identical interval again (same start and terms) returns it unchanged.
         """
         with self._db.session_scope(write=True) as session:
-            row = self._new_row(
+            row = _new_row(
                 session,
                 node_id=node_id,
                 start=start,
@@ -155,6 +265,7 @@ class CostLedger:
                 price_hour=price_hour,
                 od_price_hour=od_price_hour,
                 vcpus=vcpus,
+                spot_price_hour=spot_price_hour,
             )
             current = self._open_row(session, node_id)
             if current is not None:
@@ -261,43 +372,3 @@ class CostLedger:
             .where(CostLedgerRow.node_id == node_id, CostLedgerRow.ended_at.is_(None))
             .with_for_update()
         ).one_or_none()
-
-    @staticmethod
-    def _new_row(
-        session: Session,
-        *,
-        node_id: str,
-        start: datetime,
-        region: str,
-        zone: str | None,
-        size: str,
-        lifecycle: str,
-        price_hour: float,
-        od_price_hour: float,
-        vcpus: int,
-    ) -> CostLedgerRow:
-        start = require_utc(start, field="start")
-        lifecycle = narrow_choice(lifecycle, LIFECYCLES, field="lifecycle")
-        for field, price in (("price_hour", price_hour), ("od_price_hour", od_price_hour)):
-            if not price >= 0:  # also refuses NaN
-                raise ValueError(f"{field} must be a non-negative number, got {price}")
-        if vcpus < 1:
-            raise ValueError(f"vcpus must be at least 1, got {vcpus}")
-        if not size:
-            raise ValueError("size must be a non-empty string")
-        account_id = session.scalar(select(NodeRow.account_id).where(NodeRow.id == node_id))
-        if account_id is None:
-            raise UnknownRecordError(f"node {node_id!r} does not exist")
-        return CostLedgerRow(
-            node_id=node_id,
-            account_id=account_id,
-            started_at=start,
-            ended_at=None,
-            region=region,
-            zone=zone,
-            size=size,
-            lifecycle=lifecycle,
-            price_hour=float(price_hour),
-            od_price_hour=float(od_price_hour),
-            vcpus=vcpus,
-        )

@@ -13,10 +13,15 @@ Two mechanisms keep concurrent writers honest, and they answer different questio
   holder's late writes fail their compare-and-set.
 
 `next_due_at` is "when this node next needs a worker". Claiming clears it, so anything that
-asks for attention while a pass is running (an API edit setting `next_due_at=now`) is not lost:
-`release_lease` keeps the earlier of that request and the holder's own next time. A node with
-`next_due_at` NULL and no lease is idle until someone sets it; a node whose lease expired is
-claimable whatever its `next_due_at`, since its holder died mid-pass.
+asks for attention while a pass is running (`nudge`, a spec edit, a new request) is not lost:
+`release_lease` and the worker's `commit_pass` keep the earlier of that request and the holder's
+own next time. A node with `next_due_at` NULL and no lease is idle until someone sets it; a node
+whose lease expired is claimable whatever its `next_due_at`, since its holder died mid-pass.
+
+Spec edits have their own token, `spec_version`: `update_spec` bumps it (not `version`) and
+nudges the node, so an API edit landing while a worker is mid-pass neither fails the worker's
+compare-and-set nor gets lost (the next pass reads the new spec). `nudge` likewise leaves
+`version` alone.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,7 +46,7 @@ from spotkeeper.store.records import (
     new_id,
     require_utc,
 )
-from spotkeeper.store.tables import AccountRow, NodeRow
+from spotkeeper.store.tables import AccountRow, NodeRow, UtcDateTime
 
 # What a transition may change. Identity, ownership, creation time and the version itself are
 # not on the list: the version moves only by one, and only here.
@@ -82,6 +87,18 @@ def node_record(row: NodeRow) -> NodeRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        spec_version=row.spec_version,
+        failed_passes=row.failed_passes,
+    )
+
+
+def due_no_later_than(at: datetime) -> ColumnElement[datetime]:
+    """SQL for `min(next_due_at, at)`, where NULL ("not due") counts as later than anything."""
+    bound = literal(at, type_=UtcDateTime())
+    return case(
+        (NodeRow.next_due_at.is_(None), bound),
+        (NodeRow.next_due_at > bound, bound),
+        else_=NodeRow.next_due_at,
     )
 
 
@@ -136,6 +153,8 @@ class NodeRepository:
             phase=phase,
             status=status,
             version=1,
+            spec_version=1,
+            failed_passes=0,
             lease_owner=None,
             lease_expires_at=None,
             next_due_at=now if next_due_at is None else require_utc(next_due_at, field="next_due_at"),
@@ -199,6 +218,8 @@ class NodeRepository:
         now = require_utc(now, field="now")
         values = self._checked_changes(changes)
         values.update(version=NodeRow.version + 1, updated_at=now)
+        if "spec" in values:
+            values["spec_version"] = NodeRow.spec_version + 1
         statement = (
             update(NodeRow)
             .where(NodeRow.id == node_id, NodeRow.version == expected_version)
@@ -211,6 +232,82 @@ class NodeRepository:
                 return False
             session.add_all(event_row(node_id, event) for event in events)
             return True
+
+    def update_spec(
+        self,
+        node_id: str,
+        *,
+        expected_spec_version: int,
+        spec: Mapping[str, Any],
+        name: str,
+        now: datetime,
+        events: Sequence[NewEvent] = (),
+    ) -> bool:
+        """Replace the node's spec (and name) if it is still at `expected_spec_version`.
+
+        The API's edit path. Guarded by `spec_version`, not `version`, so a worker mid-pass keeps
+        its compare-and-set; the node is nudged (due at `now` at the latest) so the next pass
+        reads the new spec. `events` are appended with the edit. False: someone edited the spec
+        first (re-read and merge again), or the node does not exist or is deleted.
+        """
+        now = require_utc(now, field="now")
+        document = _document(spec, field="spec")
+        if not (isinstance(name, str) and name):
+            raise ValueError("name must be a non-empty string")
+        statement = (
+            update(NodeRow)
+            .where(
+                NodeRow.id == node_id,
+                NodeRow.spec_version == expected_spec_version,
+                NodeRow.deleted_at.is_(None),
+            )
+            .values(
+                spec=document,
+                name=name,
+                spec_version=NodeRow.spec_version + 1,
+                updated_at=now,
+                next_due_at=due_no_later_than(now),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        with self._db.session_scope(write=True) as session:
+            result = cast(CursorResult[Any], session.execute(statement))
+            if result.rowcount != 1:
+                return False
+            session.add_all(event_row(node_id, event) for event in events)
+            return True
+
+    def nudge(self, node_id: str, *, at: datetime) -> bool:
+        """Make the node due at `at` at the latest: `next_due_at = min(next_due_at, at)`.
+
+        For "something changed, look now" (a request, an edit, a cloud event). The version is
+        NOT bumped, so a worker mid-pass keeps its compare-and-set, and its commit keeps this
+        earlier due time. True if the node exists and is not deleted (nudged or already due
+        sooner); False otherwise.
+        """
+        at = require_utc(at, field="at")
+        statement = (
+            update(NodeRow)
+            .where(
+                NodeRow.id == node_id,
+                NodeRow.deleted_at.is_(None),
+                or_(NodeRow.next_due_at.is_(None), NodeRow.next_due_at > at),
+            )
+            .values(next_due_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        with self._db.session_scope(write=True) as session:
+            if cast(CursorResult[Any], session.execute(statement)).rowcount == 1:
+                return True
+            live = session.scalar(
+                select(NodeRow.id).where(NodeRow.id == node_id, NodeRow.deleted_at.is_(None))
+            )
+            return live is not None
+
+    def known_ids(self) -> set[str]:
+        """Every node id the store holds, deleted nodes included (what orphan sweeps compare to)."""
+        with self._db.session_scope() as session:
+            return set(session.scalars(select(NodeRow.id)))
 
     @staticmethod
     def _checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

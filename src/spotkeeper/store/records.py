@@ -44,6 +44,21 @@ LIFECYCLES: Final[tuple[Lifecycle, ...]] = ("spot", "od")
 DeletionKind = Literal["disk", "snapshot", "nic", "public_ip", "vm"]
 DELETION_KINDS: Final[tuple[DeletionKind, ...]] = ("disk", "snapshot", "nic", "public_ip", "vm")
 
+# What the API may ask of a node. `delete` carries the §4.1 deallocationConfig as its payload;
+# the disk requests carry their request body (§4). The worker decides which it can act on.
+RequestKind = Literal[
+    "pause", "resume", "recycle", "delete", "attach_data_disk", "detach_data_disk", "swap_os_disk"
+]
+REQUEST_KINDS: Final[tuple[RequestKind, ...]] = (
+    "pause",
+    "resume",
+    "recycle",
+    "delete",
+    "attach_data_disk",
+    "detach_data_disk",
+    "swap_os_disk",
+)
+
 _ID_PATTERN = re.compile(r"^(act|ssn|sin|tok)-[0-9a-f]{8}$")
 
 
@@ -123,7 +138,9 @@ class NodeRecord:
     protected extension settings): the database is as sensitive as the credentials it holds.
     `status_json` is what the engine last observed (VM name, size, lifecycle, zone, IPs,
     resource ids, health …); `phase` is the engine's internal state, `status` the public word.
-    `version` grows by one on every write and is the compare-and-set token for `update_node`.
+    `version` grows by one on every write and is the compare-and-set token for `update_node`
+    and the worker's `commit_pass`; `spec_version` grows only with spec edits and is the token
+    for `update_spec`. `failed_passes` counts the worker's consecutive passes that raised.
     """
 
     id: str
@@ -142,6 +159,8 @@ class NodeRecord:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    spec_version: int = 1
+    failed_passes: int = 0
 
     @property
     def is_deleted(self) -> bool:
@@ -184,6 +203,7 @@ class LedgerInterval:
     price_hour: float
     od_price_hour: float
     vcpus: int
+    spot_price_hour: float | None = None  # the spot quote seen beside it (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -246,6 +266,22 @@ class PendingDeletion:
     done_at: datetime | None
     attempts: int
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request made of a node; `consumed_at` is set by the pass that acted on it."""
+
+    id: int
+    node_id: str
+    kind: RequestKind
+    payload: dict[str, Any]
+    created_at: datetime
+    consumed_at: datetime | None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.consumed_at is None
 
 
 @dataclass(frozen=True)

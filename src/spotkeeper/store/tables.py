@@ -119,6 +119,10 @@ class NodeRow(Base):
     phase: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # Bumped only by spec edits: the API's compare-and-set token, apart from the worker's `version`.
+    spec_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # Consecutive passes that raised; the worker's retry backoff grows with it.
+    failed_passes: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
     next_due_at: Mapped[datetime | None]
@@ -175,6 +179,8 @@ class CostLedgerRow(Base):
     price_hour: Mapped[float] = mapped_column(Float)
     od_price_hour: Mapped[float] = mapped_column(Float)
     vcpus: Mapped[int] = mapped_column(Integer)
+    # The spot quote seen for the same size and zone (None: no spot market), for spotPotentialCost.
+    spot_price_hour: Mapped[float | None] = mapped_column(Float)
 
 
 class PendingDeletionRow(Base):
@@ -211,6 +217,37 @@ class PendingDeletionRow(Base):
     done_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NodeRequestRow(Base):
+    """Something asked of a node (pause, delete, attach a disk …) that the worker has yet to act on.
+
+    The API appends; the worker folds the pending ones into its next pass and marks them
+    consumed in the same transaction that stores the pass, so a request is acted on once.
+    """
+
+    __tablename__ = "node_requests"
+    __table_args__ = (
+        Index(
+            "ix_node_requests_node_id_pending",
+            "node_id",
+            "id",
+            sqlite_where=text("consumed_at IS NULL"),
+            postgresql_where=text("consumed_at IS NULL"),
+        ),
+        CheckConstraint(
+            "kind IN ('pause', 'resume', 'recycle', 'delete', 'attach_data_disk', 'detach_data_disk', "
+            "'swap_os_disk')",
+            name="kind_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None]
 
 
 class ImportRow(Base):
