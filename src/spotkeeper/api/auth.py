@@ -1,0 +1,44 @@
+"""Who is calling: `Authorization: Bearer <token>` on every route, and `accountId` if given.
+
+A token belongs to one account (`store.accounts`). The optional `accountId` query parameter the
+Spot clients send selects the account; it must be the token's own account, else 403
+`FORBIDDEN` (the token is valid, so 401 would tell the client to re-authenticate when the real
+problem is the account it named). Without `accountId` the token's account is used, as Spot
+does with an organisation's default account. A node of another account is simply not found.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from spotkeeper.service import NodeService, Unauthorized
+from spotkeeper.store import Account
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer skt_…`")
+
+
+def service_of(request: Request) -> NodeService:
+    service: NodeService = request.app.state.service
+    return service
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    account_id: Annotated[
+        str | None,
+        Query(
+            alias="accountId", description="the account to act in (act-…); must be the token's own account"
+        ),
+    ] = None,
+) -> Account:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("missing API token (send 'Authorization: Bearer <token>')")
+    return service_of(request).authenticate(credentials.credentials, account_id=account_id)
+
+
+Caller = Annotated[Account, Depends(caller)]
+Service = Annotated[NodeService, Depends(service_of)]
