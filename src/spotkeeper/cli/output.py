@@ -24,5 +24,6 @@ def print_problems(problems: list[Problem], *, title: str) -> None:
     style = "red" if problems[0].severity == "error" else "yellow"
     console.print(f"[bold {style}]{title}[/]")
     for problem in problems:
-        console.print(f"  {problem.field or '(node)'}: {problem.message} [dim]\\[{problem.code}][/]",
-                      soft_wrap=True)
+        console.print(
+            f"  {problem.field or '(node)'}: {problem.message} [dim]\\[{problem.code}][/]", soft_wrap=True
+        )

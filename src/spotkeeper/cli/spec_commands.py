@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,7 +14,7 @@ from spotkeeper.spec.documents import read_node_file
 from spotkeeper.spec.problems import SpecError, ValidationReport
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     terraform = "terraform"
     json = "json"
 
@@ -36,8 +37,10 @@ def _load_and_validate(path: Path) -> tuple[dict[str, object] | None, Validation
 
 
 def validate(
-    file: Path = typer.Argument(..., help="{'statefulNode': ...} JSON, a bare node object, or a .tf file"),
-    as_json: bool = typer.Option(False, "--json", help="print {valid, errors, warnings} as JSON"),
+    file: Annotated[
+        Path, typer.Argument(help="{'statefulNode': ...} JSON, a bare node object, or a .tf file")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print {valid, errors, warnings} as JSON")] = False,
 ) -> None:
     """Check a node against every rule; exit 0 when valid, 1 when not."""
     _, report = _load_and_validate(file)
@@ -52,9 +55,13 @@ def validate(
 
 
 def export(
-    file: Path = typer.Argument(..., help="node file (JSON or .tf)"),
-    fmt: ExportFormat = typer.Option(ExportFormat.terraform, "--format", "-f", help="terraform or json"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="write here instead of stdout"),
+    file: Annotated[Path, typer.Argument(help="node file (JSON or .tf)")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="terraform or json")
+    ] = ExportFormat.terraform,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
 ) -> None:
     """Convert a node file to Terraform HCL or to the Spot API's JSON body."""
     node, report = _load_and_validate(file)
@@ -67,7 +74,9 @@ def export(
         text = node_to_hcl(node)
         skipped = unsupported_fields(node)
         if skipped:
-            errors.print(f"[yellow]not expressible in the Terraform provider, left out: {', '.join(skipped)}[/]")
+            errors.print(
+                f"[yellow]not expressible in the Terraform provider, left out: {', '.join(skipped)}[/]"
+            )
     else:
         text = json.dumps({"statefulNode": node}, indent=2) + "\n"
     if output is None:
