@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import cloudpickle  # type: ignore[import-untyped]
+import cloudpickle
 import uvicorn
 from fastapi import FastAPI
 

@@ -22,7 +22,10 @@ from spotkeeper.cloud.errors import (
     TransientCloudError,
 )
 from spotkeeper.cloud.port import DataDiskAttach, DiskSpec, ImageRef, SnapshotSpec
+from spotkeeper.sim import DataDiskRequest, ImageReference, OsDiskRequest, OsProfileRequest, VmRequest
 from tests.contract.conftest import RG, CloudUnderTest
+
+SIM_UBUNTU = ImageReference(publisher="Canonical", offer="0001-com-ubuntu-server-jammy", sku="22_04-lts-gen2")
 
 # ----------------------------------------------------------------------------- idempotency
 
@@ -91,6 +94,27 @@ def test_deleting_a_vm_keeps_its_disks_nic_and_ip_unattached(cloud: CloudUnderTe
     assert replacement.vm_id != vm.vm_id
 
 
+def test_deleting_a_vm_made_with_delete_options_still_keeps_its_disks(cloud: CloudUnderTest) -> None:
+    """A VM the port did not make (one being imported) may say `deleteOption: Delete`."""
+    nic = cloud.provider.ensure_nic(cloud.nic_spec("n1-nic"))
+    data = cloud.provider.ensure_disk(cloud.disk_spec("n1-data"))
+    request = VmRequest(
+        "eastus", "Standard_D2s_v5", OsDiskRequest("FromImage", name="n1-os", delete_option="Delete"),
+        (nic.id,), image=SIM_UBUNTU, zone="1",
+        data_disks=(DataDiskRequest(0, data.id, delete_option="Delete"),),
+        os_profile=OsProfileRequest("n1", "azureuser", ssh_public_key="ssh-ed25519 AAAA test"),
+    )
+    vm = cloud.sim.compute.create_or_update_vm(RG, "n1", request)
+
+    cloud.provider.delete_vm(RG, "n1")
+    cloud.advance(300)
+
+    with pytest.raises(NotFound):
+        cloud.provider.get_vm(RG, "n1")
+    for disk_id in (vm.os_disk_id, data.id):
+        assert cloud.provider.get_disk(RG, disk_id.rsplit("/", 1)[-1]).disk_state == "Unattached"
+
+
 def test_get_after_delete_is_not_found_and_deleting_again_is_success(cloud: CloudUnderTest) -> None:
     p = cloud.provider
     ip = p.ensure_public_ip(cloud.ip_spec("ip"))
@@ -122,6 +146,67 @@ def test_vm_get_after_delete_is_not_found(cloud: CloudUnderTest) -> None:
         p.get_vm(RG, "n1")
     with pytest.raises(NotFound):
         p.deallocate_vm(RG, "n1")
+
+
+# ----------------------------------------------------------------------------- restarting a VM
+
+
+def test_a_deallocated_vm_is_resized_in_place_and_starts_at_its_new_size(cloud: CloudUnderTest) -> None:
+    p = cloud.provider
+    nic = p.ensure_nic(cloud.nic_spec("n1-nic"))
+    vm = p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id))
+    p.simulate_eviction(RG, "n1")
+    cloud.advance(60)
+    assert p.get_vm(RG, "n1").evicted
+
+    resized = p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id, size="Standard_D4s_v5"))
+    cloud.advance(120)
+    after = p.get_vm(RG, "n1")
+    assert (resized.vm_id, after.size, after.power_state) == (vm.vm_id, "Standard_D4s_v5", "deallocated")
+    p.start_vm(RG, "n1")
+    cloud.advance(120)
+    started = p.get_vm(RG, "n1")
+    assert (started.vm_id, started.size, started.power_state, started.evicted) == (
+        vm.vm_id, "Standard_D4s_v5", "running", False)
+    assert started.os_disk_id == vm.os_disk_id and started.nic_ids == (nic.id,)
+    p.start_vm(RG, "n1")  # running already: nothing to do
+
+
+def test_zone_and_priority_never_change_in_place(cloud: CloudUnderTest) -> None:
+    p = cloud.provider
+    nic = p.ensure_nic(cloud.nic_spec("n1-nic"))
+    p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id))
+    p.deallocate_vm(RG, "n1")
+    cloud.advance(300)
+    for change in ({"zone": "2"}, {"priority": "Regular"}):
+        with pytest.raises(Conflict) as raised:
+            p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id, **change))  # type: ignore[arg-type]
+        assert raised.value.retry_after is None
+
+
+def test_starting_a_vm_without_capacity_is_capacity_unavailable(cloud: CloudUnderTest) -> None:
+    p = cloud.provider
+    nic = p.ensure_nic(cloud.nic_spec("n1-nic"))
+    p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id))
+    p.deallocate_vm(RG, "n1")
+    cloud.advance(300)
+    cloud.sim.faults.fail_allocation(zone="1", lifecycle="spot", times=1)
+    with pytest.raises(CapacityUnavailable) as raised:
+        p.start_vm(RG, "n1")
+    assert (raised.value.size, raised.value.zone, raised.value.lifecycle) == ("Standard_D2s_v5", "1", "spot")
+
+
+def test_a_generalized_vm_reports_it_and_cannot_start(cloud: CloudUnderTest) -> None:
+    p = cloud.provider
+    nic = p.ensure_nic(cloud.nic_spec("n1-nic"))
+    p.ensure_vm(cloud.vm_spec("n1", nic_id=nic.id))
+    p.deallocate_vm(RG, "n1")
+    cloud.advance(300)
+    cloud.sim.compute.generalize_vm(RG, "n1")
+
+    assert p.get_vm(RG, "n1").generalized
+    with pytest.raises(Conflict):
+        p.start_vm(RG, "n1")
 
 
 # ----------------------------------------------------------------------------- eviction
@@ -273,8 +358,10 @@ def test_inventory_lists_the_world(cloud: CloudUnderTest) -> None:
     assert [(v.name, [s.name for s in v.subnets]) for v in inventory.virtual_networks] == [
         ("sk-vnet", ["default", "backend"])
     ]
-    assert [g.name for g in inventory.load_balancers] == ["sk-appgw"]
-    assert inventory.load_balancers[0].backend_pools == ("sk-pool",)
+    assert [(b.name, b.type, b.sku, b.backend_pools) for b in inventory.load_balancers] == [
+        ("sk-appgw", "applicationGateway", "Standard_v2", ("sk-pool",)),
+        ("sk-lb", "loadBalancer", "Standard", ("sk-lb-pool",)),
+    ]
     assert [c.name for c in inventory.capacity_reservation_groups] == ["sk-crg"]
     kinds = {(i.ref.kind, i.os_state) for i in inventory.images}
     assert kinds == {("custom", "Generalized"), ("custom", "Specialized"), ("gallery", "Generalized"),

@@ -10,7 +10,10 @@ the real simulated provider behind a `WatchedCloud` that dies on its N-th call.
 
 For each persistence mode we first count the calls a clean recovery makes (from the pass that
 sees Azure's Preempt notice to the node running again), then kill the worker right after each of
-them in turn: every call is its own test id. The garbage collector's deletions (an hour later)
+them in turn: every call is its own test id. A reattach recovery that stays in the disks' zone
+on spot starts the evicted VM again in place (resize, start: `engine.restart`), so its modes put
+the crash between those calls too; the zone-change modes try that first and then fall back.
+The garbage collector's deletions (an hour later)
 get the same treatment in `test_worker_killed_while_collecting_garbage_...`.
 """
 
@@ -58,7 +61,9 @@ class Mode:
     persistence: str
     zones_down: tuple[str, ...] = ()  # refuse every VM there from before the eviction
     lose_first_choice: bool = False  # the zone a clean recovery goes to refuses VMs from the crash on
-    notice: bool = True  # False: the VM just vanishes (deleted in Azure), no Preempt notice
+    # "notice": Azure's Preempt notice, then the eviction; "deleted": the VM just vanishes
+    # (deleted in Azure); "evicted": Azure deallocates it without a notice (it stays, evicted)
+    how: str = "notice"
 
 
 # The node's zones are 1, 2 and 3 and it runs in zone 1. When the market changes while the dead
@@ -72,8 +77,11 @@ MODES: dict[str, Mode] = {
     "onLaunch-first-choice-lost": Mode("onLaunch", lose_first_choice=True),
     "zone-change-twice": Mode("reattach", zones_down=("1",), lose_first_choice=True),
     # without a notice the whole recovery up to the launch fits in one pass
-    "onLaunch-no-notice-first-choice-lost": Mode("onLaunch", lose_first_choice=True, notice=False),
-    "no-notice-zone-change-twice": Mode("reattach", zones_down=("1",), lose_first_choice=True, notice=False),
+    "onLaunch-no-notice-first-choice-lost": Mode("onLaunch", lose_first_choice=True, how="deleted"),
+    "no-notice-zone-change-twice": Mode("reattach", zones_down=("1",), lose_first_choice=True, how="deleted"),
+    # the evicted VM is started again in place (resized), and the crash may come in between
+    "reattach-evicted-silently": Mode("reattach", how="evicted"),
+    "reattach-evicted-silently-first-choice-lost": Mode("reattach", lose_first_choice=True, how="evicted"),
 }
 
 
@@ -110,10 +118,12 @@ def evicted_node(mode: str) -> Evicted:
     assert vm.zone == "1"
     for zone in options.zones_down:
         world.sim.faults.fail_allocation(zone=zone)
-    if options.notice:
+    if options.how == "notice":
         world.cloud.simulate_eviction(RG, vm.name)
-    else:
+    elif options.how == "deleted":
         world.sim.compute.delete_vm(RG, vm.name)
+    else:
+        world.sim.compute.apply_eviction(vm, cause="market")
     return Evicted(world, node_id, os_fingerprint, nic.id, nic.private_ip, nic.public_ip_id,
                    nic.public_ip_address)
 
@@ -173,6 +183,15 @@ def crash_after(n: int) -> Any:
 def test_a_clean_recovery_makes_enough_cloud_calls_to_be_worth_crashing() -> None:
     counts = {mode: sum(1 for p in CRASH_POINTS if p.values[0] == mode) for mode in MODES}
     assert all(count >= 10 for count in counts.values()), counts
+
+
+def test_the_crashes_cover_both_the_in_place_restart_and_the_replacement() -> None:
+    in_place = {m for m, c in CLEAN.items() if "start_vm" in c.calls and "delete_vm" not in c.calls}
+    replaced = {m for m, c in CLEAN.items() if "delete_vm" in c.calls}
+    assert in_place == {"reattach", "reattach-first-choice-lost", "reattach-evicted-silently",
+                        "reattach-evicted-silently-first-choice-lost"}
+    assert replaced == set(MODES) - in_place
+    assert all(CLEAN[m].calls.index("ensure_vm") < CLEAN[m].calls.index("start_vm") for m in in_place)
 
 
 @pytest.mark.parametrize(("mode", "n"), CRASH_POINTS)

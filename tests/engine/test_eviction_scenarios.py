@@ -69,7 +69,7 @@ def evict_and_recover(world: WhatIf, node_id: str) -> None:
     assert watched.violations == []
 
 
-def test_reattach_brings_back_the_same_disks_with_their_data(world: WhatIf) -> None:
+def test_reattach_recovery_starts_the_evicted_vm_again_with_its_disks_and_data(world: WhatIf) -> None:
     node_id = launch(world, spec_with())
     write_workload_data(world, node_id)
     os_before, lun0_before = disks_of_running_vm(world, node_id)
@@ -78,12 +78,20 @@ def test_reattach_brings_back_the_same_disks_with_their_data(world: WhatIf) -> N
 
     evict_and_recover(world, node_id)
 
-    assert vm_of(world, node_id).id != old_vm
+    # spot in the disks' zone: the deallocated VM is started again (resized away from the market
+    # that just evicted it), so nothing is deleted, created, detached or attached
+    vm = vm_of(world, node_id)
+    assert vm.id == old_vm and (vm.priority, vm.zone) == ("Spot", "1")
+    kinds = trace_kinds(world, old_vm)
+    assert "vm.delete.accepted" not in kinds and kinds.count("vm.create.accepted") == 1
+    assert kinds[kinds.index("vm.evicted"):] == [
+        "vm.evicted", "vm.update.accepted", "vm.update.succeeded", "vm.start.accepted", "vm.running",
+        "vm.start.succeeded"]
+    assert vm.size == node(world, node_id).state.vm.size == "Standard_D4s_v5"  # type: ignore[union-attr]
     os_after, lun0_after = disks_of_running_vm(world, node_id)
     assert (os_after, lun0_after) == (os_before, lun0_before)
     assert (world.sim.disk_fingerprint(os_after), world.sim.disk_fingerprint(lun0_after)) == fingerprints
     assert world.sim.read_disk(lun0_after) == LUN0_DATA
-    assert vm_of(world, node_id).os_profile is None  # an attached OS disk boots as it is
 
 
 def test_on_launch_restores_new_disks_from_snapshots_with_the_same_content(world: WhatIf) -> None:
@@ -137,9 +145,29 @@ def test_persisted_network_keeps_the_same_nic_private_ip_and_public_ip(world: Wh
     assert not [k for k in trace_kinds(world, pip.id) if "delete" in k]
 
 
+def test_reattach_recovery_onto_on_demand_replaces_the_vm_with_the_same_disks(world: WhatIf) -> None:
+    node_id = launch(world, spec_with())
+    write_workload_data(world, node_id)
+    os_before, lun0_before = disks_of_running_vm(world, node_id)
+    fingerprints = (world.sim.disk_fingerprint(os_before), world.sim.disk_fingerprint(lun0_before))
+    old_vm = vm_of(world, node_id)
+    world.sim.faults.fail_allocation(lifecycle="spot")  # Azure refuses every spot VM
+
+    evict_and_recover(world, node_id)
+
+    vm = vm_of(world, node_id)
+    assert vm.priority == "Regular"  # priority never changes in place: a new VM
+    assert "vm.delete.accepted" in trace_kinds(world, old_vm.id)
+    assert vm.vm_id != old_vm.vm_id
+    os_after, lun0_after = disks_of_running_vm(world, node_id)
+    assert (world.sim.disk_fingerprint(os_after), world.sim.disk_fingerprint(lun0_after)) == fingerprints
+    assert vm.os_profile is None  # an attached OS disk boots as it is
+
+
 def test_network_that_is_not_persisted_gets_a_new_nic_and_addresses(world: WhatIf) -> None:
     node_id = launch(world, spec_with(network=False))
     nic_before = node(world, node_id).state.nics[0]
+    world.sim.faults.fail_allocation(lifecycle="spot")  # a replacement, not a restart in place
 
     evict_and_recover(world, node_id)
 
@@ -152,14 +180,28 @@ def test_network_that_is_not_persisted_gets_a_new_nic_and_addresses(world: WhatI
     assert (nic_before.public_ip_id or "").lower() not in tagged_ids(world, node_id)
 
 
-def test_persisted_vm_name_survives_the_eviction(world: WhatIf) -> None:
+def test_network_that_is_not_persisted_keeps_its_nic_when_the_vm_restarts_in_place(world: WhatIf) -> None:
+    node_id = launch(world, spec_with(network=False))
+    nic_before = node(world, node_id).state.nics[0]
+
+    evict_and_recover(world, node_id)
+
+    assert node(world, node_id).state.nics == [nic_before]
+    assert vm_of(world, node_id).nic_ids == [nic_before.id]
+
+
+@pytest.mark.parametrize(("spot_refused", "creates"), [(False, 1), (True, 2)], ids=["in-place", "replaced"])
+def test_persisted_vm_name_survives_the_eviction(world: WhatIf, spot_refused: bool, creates: int) -> None:
     node_id = launch(world, spec_with(vmName="db-01"))
     old_vm = vm_of(world, node_id).id
+    if spot_refused:
+        world.sim.faults.fail_allocation(lifecycle="spot")
 
     evict_and_recover(world, node_id)
 
     assert vm_of(world, node_id).name == "db-01"
-    assert [e.kind for e in world.sim.trace if e.resource == old_vm.lower()].count("vm.create.accepted") == 2
+    kinds = [e.kind for e in world.sim.trace if e.resource == old_vm.lower()]
+    assert kinds.count("vm.create.accepted") == creates
 
 
 def test_reattach_with_the_disks_zone_unavailable_moves_zone_through_snapshots(world: WhatIf) -> None:
@@ -199,9 +241,9 @@ def test_replacement_market_is_chosen_during_the_preempt_notice(world: WhatIf) -
     assert evicted_at - noticed_at == timedelta(seconds=30)
     notice = events_matching(world, node_id, "Preempt notice")
     chose = [at for at, _ in events_matching(world, node_id, "chose") if at >= noticed_at]
-    removed = [at for at, m in events_matching(world, node_id, "removed") if old_vm.name in m]
+    restarted = [at for at, m in events_matching(world, node_id, "again in place") if old_vm.name in m]
     assert notice[0][0] == noticed_at
-    assert chose[0] == noticed_at < evicted_at <= removed[0]
+    assert chose[0] == noticed_at < evicted_at <= restarted[0]
 
 
 def test_vm_deleted_by_hand_is_replaced_like_an_eviction(world: WhatIf) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from spotkeeper.whatif import WhatIf
 from tests.engine.scenario_support import (
     RG,
     events_matching,
+    evict,
     launch,
     log_of,
     messages,
@@ -189,10 +188,6 @@ def test_permanent_cloud_error_fails_the_node_with_the_reason_until_a_recycle(wo
     assert node(world, node_id).status == "active", log_of(world, node_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the simulated Azure has no load balancers: sim/gateways.require_pool accepts only application "
-    "gateway backend pools, so the NIC of a node with a loadBalancer in loadBalancersConfig is refused "
-    "(400 InvalidResourceReference) and the node fails; the default world would also need a load balancer"))
 def test_node_joins_its_load_balancer_backend_pool(world: WhatIf) -> None:
     spec = with_path(node_spec(), "compute.launchSpecification.loadBalancersConfig", {"loadBalancers": [{
         "type": "loadBalancer", "resourceGroupName": RG, "name": "sk-lb", "loadBalancerSku": "Standard",
@@ -202,3 +197,21 @@ def test_node_joins_its_load_balancer_backend_pool(world: WhatIf) -> None:
 
     nic = world.sim.network.get_nic(RG, node(world, node_id).state.nics[0].name)
     assert [p.rsplit("/", 3)[-3] for p in nic.backend_pool_ids] == ["sk-lb"]
+    assert world.sim.load_balancers.backend_members(RG, "sk-lb") == {"sk-lb-pool": [nic.private_ip]}
+
+
+def test_node_behind_a_load_balancer_stays_in_its_pool_across_an_eviction(world: WhatIf) -> None:
+    balancer = {"type": "loadBalancer", "resourceGroupName": RG, "name": "sk-lb",
+                "backendPoolNames": ["sk-lb-pool"]}
+    spec = with_path(node_spec(revertToSpot={"performAt": "never"}),
+                     "compute.launchSpecification.loadBalancersConfig", {"loadBalancers": [balancer]})
+    spec["persistence"]["shouldPersistNetwork"] = False
+    node_id = launch(world, spec)
+    world.sim.faults.fail_allocation(lifecycle="spot")  # a replacement with a new NIC
+
+    evict(world, node_id)
+    world.run_for(timedelta(hours=2))  # the old NIC (and with it its pool membership) is collected
+
+    assert node(world, node_id).status == "active", log_of(world, node_id)
+    nic = node(world, node_id).state.nics[0]
+    assert world.sim.load_balancers.backend_members(RG, "sk-lb") == {"sk-lb-pool": [nic.private_ip or ""]}

@@ -7,16 +7,15 @@ OpenAPI document (`/openapi.json`, `/docs`). Routers are included literal paths 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from spotkeeper.api import routes_costs, routes_extra, routes_imports, routes_nodes
 from spotkeeper.api.bodies import body_schemas
-from spotkeeper.api.envelope import request_id
 from spotkeeper.api.errors import install_error_handlers
+from spotkeeper.api.tagging import RequestTagging
 from spotkeeper.service import NodeService
 
 DESCRIPTION = """\
@@ -40,13 +39,7 @@ def create_app(service: NodeService, *, title: str = "spotkeeper", version: str 
         redoc_url=None,
     )
     app.state.service = service
-
-    @app.middleware("http")
-    async def tag_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = request_id(request)
-        return response
-
+    app.add_middleware(RequestTagging)
     install_error_handlers(app, service.clock)
     for router in (
         routes_costs.router,

@@ -9,11 +9,13 @@ does with an organisation's default account. A node of another account is simply
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from spotkeeper.api.tagging import defer
 from spotkeeper.service import NodeService, Unauthorized
 from spotkeeper.store import Account
 
@@ -37,7 +39,10 @@ def caller(
 ) -> Account:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API token (send 'Authorization: Bearer <token>')")
-    return service_of(request).authenticate(credentials.credentials, account_id=account_id)
+    # Recording the token's use (once a minute) waits until the answer has been sent.
+    return service_of(request).authenticate(
+        credentials.credentials, account_id=account_id, later=functools.partial(defer, request)
+    )
 
 
 Caller = Annotated[Account, Depends(caller)]

@@ -10,16 +10,18 @@ field}]}`; the Go SDK turns each `errors[]` entry into an error value, the Pytho
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from spotkeeper.clock import Clock
 from spotkeeper.service.dates import wire_time
+from spotkeeper.service.views import RenderedJson
 
 # `kind` values of the Spot OpenAPI document (spot-api.md §1), and ours for the extra routes.
 NODE = "spotinst:azure:statefulNode"
@@ -57,17 +59,20 @@ def request_part(request: Request, clock: Clock) -> dict[str, Any]:
     }
 
 
-def success(request: Request, clock: Clock, *, kind: str, items: Sequence[Any]) -> JSONResponse:
-    body = {
-        "request": request_part(request, clock),
-        "response": {
-            "status": {"code": 200, "message": "OK"},
-            "kind": kind,
-            "items": list(items),
-            "count": len(items),
-        },
-    }
-    return JSONResponse(body, status_code=200)
+def success(request: Request, clock: Clock, *, kind: str, items: Sequence[Any]) -> Response:
+    """HTTP 200 with the envelope around `items`: JSON values, or `RenderedJson` text that is
+    embedded as it is (a list of 1,000 nodes is then joined, not encoded)."""
+    response = {"status": {"code": 200, "message": "OK"}, "kind": kind}
+    head = render_json({"request": request_part(request, clock), "response": response})
+    rendered = ",".join(item.text if isinstance(item, RenderedJson) else render_json(item) for item in items)
+    # `head` ends with the two closing braces of `response` and of the envelope.
+    body = f'{head[:-2]},"items":[{rendered}],"count":{len(items)}}}}}'
+    return Response(body.encode("utf-8"), status_code=200, media_type="application/json")
+
+
+def render_json(value: object) -> str:
+    """JSON text exactly as Starlette's `JSONResponse` renders it (compact, UTF-8, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 def failure(

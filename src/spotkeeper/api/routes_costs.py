@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from spotkeeper.api import envelope
 from spotkeeper.api.auth import Caller, Service
@@ -27,7 +27,7 @@ def costs(
     from_date: FromDate,
     to_date: ToDate,
     owner_id: OwnerId = None,
-) -> JSONResponse:
+) -> Response:
     items = service.costs(caller.id, from_date=from_date, to_date=to_date, owner_id=owner_id)
     return envelope.success(request, service.clock, kind=envelope.COST, items=items)
 
@@ -40,7 +40,7 @@ def daily_costs(
     from_date: FromDate,
     to_date: ToDate,
     owner_id: OwnerId = None,
-) -> JSONResponse:
+) -> Response:
     items = service.daily_costs(caller.id, from_date=from_date, to_date=to_date, owner_id=owner_id)
     return envelope.success(request, service.clock, kind=envelope.COST, items=items)
 
@@ -53,6 +53,6 @@ def daily_size_usage(
     from_date: FromDate,
     to_date: ToDate,
     owner_id: OwnerId = None,
-) -> JSONResponse:
+) -> Response:
     items = service.daily_size_usage(caller.id, from_date=from_date, to_date=to_date, owner_id=owner_id)
     return envelope.success(request, service.clock, kind=envelope.SIZE_USAGE, items=items)

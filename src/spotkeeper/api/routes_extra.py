@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from spotkeeper.api import envelope
 from spotkeeper.api.auth import Caller, Service
@@ -38,7 +38,7 @@ def catalog_sizes(
     max_memory: Annotated[int | None, Query(alias="maxMemory", ge=0, le=100000)] = None,
     min_storage: Annotated[int | None, Query(alias="minStorage", ge=0, le=100000)] = None,
     max_storage: Annotated[int | None, Query(alias="maxStorage", ge=0, le=100000)] = None,
-) -> JSONResponse:
+) -> Response:
     attributes = {
         "min_cpu": min_cpu,
         "max_cpu": max_cpu,
@@ -59,14 +59,14 @@ def catalog_sizes(
 
 
 @router.get("/catalog/images", summary="Marketplace, custom and gallery images of a region")
-def catalog_images(request: Request, caller: Caller, service: Service, region: Region) -> JSONResponse:
+def catalog_images(request: Request, caller: Caller, service: Service, region: Region) -> Response:
     return envelope.success(
         request, service.clock, kind=envelope.CATALOG_IMAGE, items=service.catalog_images(region=region)
     )
 
 
 @router.get("/inventory", summary="What nodes in a region can refer to (the console's pick-lists)")
-def inventory(request: Request, caller: Caller, service: Service, region: Region) -> JSONResponse:
+def inventory(request: Request, caller: Caller, service: Service, region: Region) -> Response:
     return envelope.success(
         request, service.clock, kind=envelope.INVENTORY, items=[service.inventory(region=region)]
     )
@@ -77,7 +77,7 @@ def inventory(request: Request, caller: Caller, service: Service, region: Region
     summary="Every problem of a node, without creating it",
     openapi_extra=documented_body("StatefulNodeBody"),
 )
-def validate(request: Request, caller: Caller, service: Service, body: Body) -> JSONResponse:
+def validate(request: Request, caller: Caller, service: Service, body: Body) -> Response:
     return envelope.success(request, service.clock, kind=envelope.VALIDATION, items=[service.validate(body)])
 
 
@@ -92,12 +92,12 @@ def export_terraform(
     service: Service,
     body: Body,
     resource_name: Annotated[str | None, Query(alias="resourceName", max_length=64)] = None,
-) -> JSONResponse:
+) -> Response:
     item = service.export_terraform(caller.id, body, resource_name=resource_name)
     return envelope.success(request, service.clock, kind=envelope.TERRAFORM, items=[item])
 
 
 @health_router.get("/healthz", summary="Liveness: the API answers and its database is reachable")
-def healthz(request: Request, service: Service) -> JSONResponse:
+def healthz(request: Request, service: Service) -> Response:
     service.store.nodes.next_claimable_at()
     return envelope.success(request, service.clock, kind=envelope.HEALTH, items=[{"status": "ok"}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from spotkeeper.api import envelope
 from spotkeeper.api.auth import Caller, Service
@@ -21,7 +21,7 @@ Body = Annotated[object, Depends(json_body)]
 )
 def import_configuration(
     request: Request, caller: Caller, service: Service, resourceGroupName: str, virtualMachineName: str
-) -> JSONResponse:
+) -> Response:
     item = service.import_configuration(caller.id, resourceGroupName, virtualMachineName)
     return envelope.success(request, service.clock, kind=envelope.NODE, items=[item])
 
@@ -31,13 +31,13 @@ def import_configuration(
     summary="Import an existing VM as a stateful node",
     openapi_extra=documented_body("ImportNodeBody"),
 )
-def import_vm(request: Request, caller: Caller, service: Service, body: Body) -> JSONResponse:
+def import_vm(request: Request, caller: Caller, service: Service, body: Body) -> Response:
     return envelope.success(
         request, service.clock, kind=envelope.IMPORT, items=[service.import_vm(caller.id, body)]
     )
 
 
 @router.get("/import/{importId}/status", summary="Progress of an import")
-def import_status(request: Request, caller: Caller, service: Service, importId: str) -> JSONResponse:
+def import_status(request: Request, caller: Caller, service: Service, importId: str) -> Response:
     item = service.import_status(caller.id, importId)
     return envelope.success(request, service.clock, kind=envelope.IMPORT_STATUS, items=[item])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from spotkeeper.api import envelope
 from spotkeeper.api.auth import Caller, Service
@@ -23,12 +23,12 @@ Body = Annotated[object, Depends(json_body)]
 OptionalBody = Annotated[object | None, Depends(optional_json_body)]
 
 
-def ok(request: Request, service: NodeService, kind: str, items: list[Any]) -> JSONResponse:
+def ok(request: Request, service: NodeService, kind: str, items: list[Any]) -> Response:
     return envelope.success(request, service.clock, kind=kind, items=items)
 
 
 @router.post("", summary="Create a stateful node", openapi_extra=documented_body("StatefulNodeBody"))
-def create_node(request: Request, caller: Caller, service: Service, body: Body) -> JSONResponse:
+def create_node(request: Request, caller: Caller, service: Service, body: Body) -> Response:
     return ok(request, service, envelope.NODE, [service.create_from_body(caller.id, body)])
 
 
@@ -42,21 +42,21 @@ def list_nodes(
     tag_key: Annotated[str | None, Query(alias="tagKey", description="nodes carrying this tag")] = None,
     tag_value: Annotated[str | None, Query(alias="tagValue", description="…with this value")] = None,
     status: Annotated[str | None, Query(description="public status word, e.g. active")] = None,
-) -> JSONResponse:
-    items = service.list_nodes(
+) -> Response:
+    items = service.list_items(
         caller.id, name=name, region=region, tag_key=tag_key, tag_value=tag_value, status=status
     )
     return ok(request, service, envelope.NODE, items)
 
 
 @router.get("/status", summary="Status of every stateful node")
-def all_statuses(request: Request, caller: Caller, service: Service) -> JSONResponse:
+def all_statuses(request: Request, caller: Caller, service: Service) -> Response:
     return ok(request, service, envelope.STATUS, service.statuses(caller.id))
 
 
 @router.get("/{nodeId}", summary="Get a stateful node")
-def get_node(request: Request, caller: Caller, service: Service, nodeId: str) -> JSONResponse:
-    return ok(request, service, envelope.NODE, [service.get(caller.id, nodeId)])
+def get_node(request: Request, caller: Caller, service: Service, nodeId: str) -> Response:
+    return ok(request, service, envelope.NODE, [service.get_item(caller.id, nodeId)])
 
 
 @router.put(
@@ -64,7 +64,7 @@ def get_node(request: Request, caller: Caller, service: Service, nodeId: str) ->
     summary="Update a stateful node (deep merge; null clears)",
     openapi_extra=documented_body("StatefulNodeBody"),
 )
-def update_node(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> JSONResponse:
+def update_node(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> Response:
     return ok(request, service, envelope.NODE, [service.update_from_body(caller.id, nodeId, body)])
 
 
@@ -75,24 +75,24 @@ def update_node(request: Request, caller: Caller, service: Service, nodeId: str,
 )
 def delete_node(
     request: Request, caller: Caller, service: Service, nodeId: str, body: OptionalBody
-) -> JSONResponse:
+) -> Response:
     return ok(request, service, envelope.STATUS, [service.delete(caller.id, nodeId, body)])
 
 
 @router.put(
     "/{nodeId}/state", summary="Pause, resume or recycle", openapi_extra=documented_body("StateChange")
 )
-def change_state(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> JSONResponse:
+def change_state(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> Response:
     return ok(request, service, envelope.STATUS, [service.change_state(caller.id, nodeId, body)])
 
 
 @router.get("/{nodeId}/status", summary="Status of a stateful node")
-def node_status(request: Request, caller: Caller, service: Service, nodeId: str) -> JSONResponse:
+def node_status(request: Request, caller: Caller, service: Service, nodeId: str) -> Response:
     return ok(request, service, envelope.STATUS, [service.status(caller.id, nodeId)])
 
 
 @router.get("/{nodeId}/resources", summary="Azure resources of a stateful node")
-def node_resources(request: Request, caller: Caller, service: Service, nodeId: str) -> JSONResponse:
+def node_resources(request: Request, caller: Caller, service: Service, nodeId: str) -> Response:
     return ok(request, service, envelope.RESOURCES, [service.resources(caller.id, nodeId)])
 
 
@@ -107,7 +107,7 @@ def node_log(
     severity: Annotated[Literal["DEBUG", "INFO", "WARN", "ERROR", "ALL"] | None, Query()] = None,
     resource_id: Annotated[str | None, Query(alias="resourceId")] = None,
     limit: Annotated[int | None, Query(ge=0, le=1000, description="default 500")] = None,
-) -> JSONResponse:
+) -> Response:
     items = service.log(
         caller.id,
         nodeId,
@@ -127,7 +127,7 @@ def node_log(
 )
 def attach_data_disk(
     request: Request, caller: Caller, service: Service, nodeId: str, body: Body
-) -> JSONResponse:
+) -> Response:
     return ok(request, service, envelope.DISK, [service.attach_data_disk(caller.id, nodeId, body)])
 
 
@@ -136,7 +136,7 @@ def attach_data_disk(
 )
 def detach_data_disk(
     request: Request, caller: Caller, service: Service, nodeId: str, body: Body
-) -> JSONResponse:
+) -> Response:
     return ok(request, service, envelope.DISK, [service.detach_data_disk(caller.id, nodeId, body)])
 
 
@@ -145,7 +145,7 @@ def detach_data_disk(
     summary="Swap the OS disk of a paused node",
     openapi_extra=documented_body("SwapOsDisk"),
 )
-def swap_os_disk(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> JSONResponse:
+def swap_os_disk(request: Request, caller: Caller, service: Service, nodeId: str, body: Body) -> Response:
     return ok(request, service, envelope.DISK, [service.swap_os_disk(caller.id, nodeId, body)])
 
 
@@ -154,5 +154,5 @@ def swap_os_disk(request: Request, caller: Caller, service: Service, nodeId: str
     summary="Ask Azure to evict the node's Spot VM (a drill)",
     tags=["spotkeeper"],
 )
-def simulate_eviction(request: Request, caller: Caller, service: Service, nodeId: str) -> JSONResponse:
+def simulate_eviction(request: Request, caller: Caller, service: Service, nodeId: str) -> Response:
     return ok(request, service, envelope.STATUS, [service.simulate_eviction(caller.id, nodeId)])

@@ -16,6 +16,7 @@ from spotkeeper.cli import (
     demo,
     node_commands,
     server_commands,
+    sim_commands,
     spec_commands,
     whatif_commands,
 )
@@ -35,5 +36,6 @@ app.add_typer(node_commands.app, name="node")
 app.add_typer(catalog_commands.app, name="catalog")
 app.add_typer(admin_commands.account_app, name="account")
 app.add_typer(admin_commands.token_app, name="token")
+app.add_typer(sim_commands.app, name="sim")
 
 __all__ = ["app"]

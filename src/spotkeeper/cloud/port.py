@@ -298,7 +298,10 @@ class VmSpec:
 @dataclass(frozen=True)
 class Vm:
     """A VM as observed. `evicted` is true once Azure has evicted a Spot VM whose eviction
-    policy is Deallocate (it then sits deallocated until started or deleted)."""
+    policy is Deallocate (it then sits deallocated until started or deleted). `generalized`:
+    the VM was generalized (it can be captured or deleted, never started again);
+    `ephemeral_os_disk`: its OS disk lives on the host (`diffDiskSettings`), so the VM cannot be
+    deallocated and its OS disk cannot be snapshotted. Neither kind of VM can be imported."""
 
     id: str
     resource_group: str
@@ -323,6 +326,8 @@ class Vm:
     security: SecurityProfile = field(default_factory=SecurityProfile)
     user_data: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    generalized: bool = False
+    ephemeral_os_disk: bool = False
 
     @property
     def lifecycle(self) -> Lifecycle:
@@ -496,7 +501,15 @@ class CloudProvider(Protocol):
         `os_profile` with an attached OS disk, a capacity reservation on a Spot VM, a disk in
         another zone), `NotFound` for a missing disk, NIC or image. An allocation failure
         that Azure reports after accepting the request shows as `provisioning_state`
-        "Failed" with `failure_code` on the returned or later observed VM."""
+        "Failed" with `failure_code` on the returned or later observed VM.
+
+        An existing VM of that name with another size is updated to `spec` (a resize; data
+        disks, NICs, tags, user data and extensions follow the spec too). A deallocated VM may
+        take any size its zone offers and stays deallocated (no capacity is needed until
+        `start_vm`; `QuotaExceeded` still applies); a running one needs capacity for the new
+        size. What Azure never changes in place — zone, priority, eviction policy, security
+        type, the OS disk — raises `Conflict` (no `retry_after`); a VM busy with another
+        operation raises `Conflict` with `retry_after`."""
         ...
 
     def get_vm(self, resource_group: str, name: str) -> Vm:
@@ -504,8 +517,10 @@ class CloudProvider(Protocol):
         ...
 
     def delete_vm(self, resource_group: str, name: str) -> None:
-        """Delete the VM, detaching (never deleting) its disks, NICs and public IPs. Gone is
-        success. Azure keeps the NICs reserved for the deleted VM for 180 s."""
+        """Delete the VM, detaching (never deleting) its disks, NICs and public IPs, also for a
+        VM made outside the port whose disks say `deleteOption: Delete` (the provider sets
+        them to Detach first). Gone is success. Azure keeps the NICs reserved for the deleted
+        VM for 180 s."""
         ...
 
     def deallocate_vm(self, resource_group: str, name: str) -> None:
@@ -513,7 +528,12 @@ class CloudProvider(Protocol):
         ...
 
     def start_vm(self, resource_group: str, name: str) -> None:
-        """Start a deallocated VM. Raises `NotFound`, `CapacityUnavailable`."""
+        """Start a deallocated or stopped VM (an evicted Spot VM included) at its current size;
+        a running or starting one is left alone. Starting is asynchronous: poll `get_vm` for
+        `running`, or `provisioning_state` "Failed" with `failure_code` when Azure gave up
+        allocating. Raises `NotFound`, `CapacityUnavailable` (no capacity for the VM's
+        size/zone/lifecycle now), `Conflict` for a generalized VM, and `Conflict` with
+        `retry_after` while another operation (a resize) is in flight."""
         ...
 
     def simulate_eviction(self, resource_group: str, name: str) -> None:

@@ -5,7 +5,8 @@ on-demand (interruption toleration, odWindows) or spot (a revert), ranks with
 `choose_market`, and then prefers — inside the top candidate's lifecycle — markets in the zone
 where reattachable disks already are, because reattaching is faster than restoring a snapshot.
 The chosen `Target` records whether the OS and data disks come back by reattach or from a
-snapshot (onLaunch mode, or reattach with a zone change: the seed's fallback). The step ends its
+snapshot (onLaunch mode, or reattach with a zone change: the seed's fallback), and whether a
+recovery can start the evicted VM again instead of replacing it (`engine.restart`). The step ends its
 pass (`Checkpoint`) so the choice, and the generation every new resource is named after, are
 stored before anything is created for them. A revert looks only at spot while the on-demand VM
 still runs; once that VM is gone it takes whatever market will have the node, and a revert that
@@ -22,6 +23,7 @@ from spotkeeper.engine.context import PassContext
 from spotkeeper.engine.outcomes import Abandon, Checkpoint, StepOutcome, Wait
 from spotkeeper.engine.placement import Candidate, EvictionHistory, PlacementPolicy, choose_market
 from spotkeeper.engine.policy import persistence_plan, placement_policy, revert_policy, toleration_policy
+from spotkeeper.engine.restart import in_place_possible
 from spotkeeper.engine.revert import od_window_action
 from spotkeeper.engine.state import FailedMarket, Operation, Target
 from spotkeeper.engine.toleration import toleration_forces_od
@@ -63,12 +65,14 @@ def choose(ctx: PassContext, op: Operation) -> StepOutcome:
         state.revert_refused_at = ctx.now
         ctx.log("spot refused the revert after the on-demand VM was gone; going back to on-demand",
                 severity="WARN")
-    op.target = _target(ctx, best)
+    op.target = _target(ctx, op, best)
     # every choice gets fresh resource names, so leftovers of a refused attempt never collide
     op.generation = (state.generation + 1 if state.ever_ran else 0) + op.choices
     op.choices += 1
     state.rollback_reason = None
     how = []
+    if op.target.in_place:
+        how.append("the evicted VM is started again in place")
     if op.target.restore_os:
         how.append("OS disk from snapshot")
     if op.target.restore_data:
@@ -152,7 +156,7 @@ def _prefer_zone(candidates: list[Candidate], zone: object) -> list[Candidate]:
     return [candidates[i] for i in order]
 
 
-def _target(ctx: PassContext, best: Candidate) -> Target:
+def _target(ctx: PassContext, op: Operation, best: Candidate) -> Target:
     plan = persistence_plan(ctx.spec)
     state = ctx.state
     restore_os = bool(
@@ -164,6 +168,8 @@ def _target(ctx: PassContext, best: Candidate) -> Target:
         and (plan.data_disks_mode == "onLaunch" or any(d.zone != best.zone for d in state.data_disks))
     )
     reservation = (best.reservation.resource_group, best.reservation.name) if best.reservation else None
+    in_place = in_place_possible(ctx, op, size=best.size, zone=best.zone, lifecycle=best.lifecycle,
+                                 restores=restore_os or restore_data)
     return Target(size=best.size, zone=best.zone, lifecycle=best.lifecycle, price_hour=best.price_hour,
                   reason=best.reason, restore_os=restore_os, restore_data=restore_data,
-                  reservation_group=reservation)
+                  reservation_group=reservation, in_place=in_place)

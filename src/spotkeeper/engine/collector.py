@@ -6,8 +6,9 @@ around it that a worker runs every minute or so, with the store as its memory:
 1. **Due deletions.** Every pending deletion whose `due_at` has passed (a retention TTL over, a
    superseded disk's hour up, an orphan's grace over) is deleted through the cloud port, in
    dependency order. Done ones are marked done and noted in their node's log. One Azure still
-   holds (a disk still attached, a NIC in its 180 s reservation) is retried a minute later;
-   other failures back off exponentially with the attempt count, capped. The store entry keeps
+   holds (a disk still attached, a NIC in its 180 s reservation) or throttled is retried when
+   Azure said to (`retry_after`), else a minute later; other failures back off exponentially
+   with the attempt count, capped, and never sooner than a `retry_after`. The store entry keeps
    the last error.
 2. **Orphans.** A resource tagged `spotkeeper-node=<id>` whose id the store has never heard of
    (deleted nodes included: what their deallocation config kept is not an orphan) is scheduled
@@ -87,12 +88,10 @@ def delete_due(
         if result.outcome == "deleted":
             _done(store, entry, result, now=now, report=report)
         elif result.outcome == "retry":
-            store.deletions.mark_failed(entry.id, error=result.error, retry_at=now + STILL_HELD_RETRY)
+            store.deletions.mark_failed(entry.id, error=result.error, retry_at=now + still_held_delay(result))
             report.retrying.append(entry.resource_id)
         else:
-            # `DeletionResult` carries the error text only, so a Throttled `retry_after` is not
-            # seen here; the exponential backoff (1 min and up) stays well above Azure's usual.
-            _failed(store, entry, result.error, now=now, retry_after=None, report=report)
+            _failed(store, entry, result.error, now=now, retry_after=result.retry_after, report=report)
 
 
 def schedule_orphans(
@@ -112,6 +111,13 @@ def schedule_orphans(
         store.deletions.schedule(orphan.id, kind=orphan.kind, reason=reason, due_at=due_at, now=now)
         logger.warning("%s (%s)", reason, orphan.id)
         report.orphans_scheduled.append(orphan.id)
+
+
+def still_held_delay(result: DeletionResult) -> timedelta:
+    """When to ask again for a resource Azure still holds: when Azure said, else a minute."""
+    if result.retry_after is not None:
+        return timedelta(seconds=result.retry_after)
+    return STILL_HELD_RETRY
 
 
 def retry_delay(attempts: int, *, retry_after: float | None = None) -> timedelta:

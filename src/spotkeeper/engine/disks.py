@@ -78,28 +78,38 @@ def prepare_disks(ctx: PassContext, op: Operation) -> StepOutcome:
             record = restored
         kept.append(record)
     have = {d.lun for d in kept}
-    base = blueprint.base_name(ctx.spec, ctx.node_id)
     for lun, disk in sorted(wanted.items()):
         if lun in have:
             continue
-        spec = DiskSpec(
-            resource_group=ctx.resource_group, name=naming.data_disk_name(base, lun, op.generation),
-            region=ctx.region, sku=disk.type, create_option="Empty", size_gb=disk.size_gb,
-            zone=target.zone, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "data-disk"),
-        )
-        created = _get_or_create_disk(ctx, spec)
-        if created.provisioning_state != "Succeeded":
+        created = ensure_empty_data_disk(ctx, op, lun=lun, sku=disk.type, size_gb=disk.size_gb)
+        if created is None:
             pending += 1
-            continue
-        kept.append(DiskRecord(role="data", lun=lun, id=created.id, name=created.name, zone=created.zone,
-                               sku=created.sku, size_gb=created.size_gb, generation=op.generation))
-        ctx.log(f"created data disk {created.name} ({disk.size_gb} GiB {disk.type}) at LUN {lun}",
-                resource_id=created.id)
+        else:
+            kept.append(created)
     state.data_disks = sorted(kept, key=lambda d: d.lun or 0)
     op.superseded = list(dict.fromkeys(op.superseded))
     if pending:
         return Wait(ctx.settings.operation_poll, f"{pending} disk(s) still provisioning")
     return Done()
+
+
+def ensure_empty_data_disk(
+    ctx: PassContext, op: Operation, *, lun: int, sku: str, size_gb: int
+) -> DiskRecord | None:
+    """A new, empty data disk for `lun` in the target zone (None while Azure provisions it)."""
+    assert op.target is not None
+    base = blueprint.base_name(ctx.spec, ctx.node_id)
+    spec = DiskSpec(
+        resource_group=ctx.resource_group, name=naming.data_disk_name(base, lun, op.generation),
+        region=ctx.region, sku=sku, create_option="Empty", size_gb=size_gb,
+        zone=op.target.zone, tags=blueprint.node_tags(ctx.spec, ctx.node_id, "data-disk"),
+    )
+    created = _get_or_create_disk(ctx, spec)
+    if created.provisioning_state != "Succeeded":
+        return None
+    ctx.log(f"created data disk {created.name} ({size_gb} GiB {sku}) at LUN {lun}", resource_id=created.id)
+    return DiskRecord(role="data", lun=lun, id=created.id, name=created.name, zone=created.zone,
+                      sku=created.sku, size_gb=created.size_gb, generation=op.generation)
 
 
 def _let_go(ctx: PassContext, op: Operation, disk: DiskRecord) -> None:

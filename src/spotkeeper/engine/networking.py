@@ -13,6 +13,7 @@ import dataclasses
 
 from spotkeeper.cloud.errors import NotFound
 from spotkeeper.engine import blueprint
+from spotkeeper.engine.arm_ids import parse_resource_id
 from spotkeeper.engine.context import PassContext
 from spotkeeper.engine.converge import get_or_create
 from spotkeeper.engine.outcomes import Done, StepOutcome, Wait
@@ -29,9 +30,11 @@ def prepare_network(ctx: PassContext, op: Operation) -> StepOutcome:
     pending = 0
     for index in blueprint.ordered_nics(ctx.spec):
         record = current.pop(index, None)
-        # a NIC stays if the network is persisted, or if it was made for the VM being launched
+        # a NIC stays if the network is persisted, if it was made for the VM being launched, or
+        # if the evicted VM that carries it is started again in place (`engine.restart`)
+        in_place = op.target is not None and op.target.in_place
         keep = record is not None and (
-            plan.network or not ctx.state.ever_ran or record.generation > ctx.state.generation
+            plan.network or not ctx.state.ever_ran or record.generation > ctx.state.generation or in_place
         )
         if record is not None and keep and _exists(ctx, record):
             ready.append(record)
@@ -56,8 +59,10 @@ def prepare_network(ctx: PassContext, op: Operation) -> StepOutcome:
 
 
 def _exists(ctx: PassContext, record: NicRecord) -> bool:
+    # the NIC of an imported VM may live in the VM's resource group, not the node's
+    _, resource_group, name = parse_resource_id(record.id)
     try:
-        ctx.cloud.get_nic(ctx.resource_group, record.name)
+        ctx.cloud.get_nic(resource_group, name)
     except NotFound:
         ctx.log(f"NIC {record.name} no longer exists in Azure; recreating it", severity="WARN",
                 resource_id=record.id)

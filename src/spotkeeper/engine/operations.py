@@ -13,8 +13,12 @@ for a person to recycle, resume, pause or delete it).
 
 * launch, recover, resume, recycle, revert, heal:
   choose, drain, remove_vm, disks, network, launch, await_vm, settle
+  (a recovery may start the evicted VM again in place: `engine.restart`)
 * pause: drain, remove_vm, park
 * delete: drain, remove_vm, release (drain and remove_vm only when the VM is terminated)
+* import: survey, choose, drain_source, stop_source, snapshot_source, release_source,
+  restore_disks, network, launch, await_vm, settle, keep_power_state, finish_import
+  (`engine.importing`; it ends `stopped` when the imported VM was not running)
 """
 
 from __future__ import annotations
@@ -35,6 +39,16 @@ from spotkeeper.cloud.errors import (
 from spotkeeper.engine.choosing import choose, mark_market_failed
 from spotkeeper.engine.context import PassContext
 from spotkeeper.engine.disks import prepare_disks
+from spotkeeper.engine.import_disks import restore_disks, snapshot_source
+from spotkeeper.engine.importing import (
+    IMPORT_STEPS,
+    drain_source,
+    finish_import,
+    keep_power_state,
+    release_source,
+    stop_source,
+    survey,
+)
 from spotkeeper.engine.leftovers import retire_superseded
 from spotkeeper.engine.networking import prepare_network
 from spotkeeper.engine.outcomes import Abandon, Checkpoint, Done, Fail, Goto, StepOutcome, Wait
@@ -57,16 +71,20 @@ STEPS: dict[OperationKind, tuple[str, ...]] = {
     "heal": REPLACE_STEPS,
     "pause": ("drain", "remove_vm", "park"),
     "delete": ("drain", "remove_vm", "release"),
+    "import": IMPORT_STEPS,
 }
 STEP_FUNCTIONS: dict[str, Step] = {
     "drain": drain, "choose": choose, "remove_vm": remove_vm, "disks": prepare_disks,
     "network": prepare_network, "launch": launch, "await_vm": await_vm, "settle": settle,
     "park": park, "release": release,
+    "survey": survey, "drain_source": drain_source, "stop_source": stop_source,
+    "snapshot_source": snapshot_source, "release_source": release_source, "restore_disks": restore_disks,
+    "keep_power_state": keep_power_state, "finish_import": finish_import,
 }
 PHASE_OF: dict[OperationKind, Phase] = {
     "launch": Phase.LAUNCHING, "recover": Phase.RECOVERING, "resume": Phase.RESUMING,
     "recycle": Phase.RECYCLING, "revert": Phase.RECYCLING, "heal": Phase.RECYCLING,
-    "pause": Phase.PAUSING, "delete": Phase.DELETING,
+    "pause": Phase.PAUSING, "delete": Phase.DELETING, "import": Phase.IMPORTING,
 }
 SETTLED_PHASE: dict[OperationKind, Phase] = {
     "pause": Phase.PAUSED, "delete": Phase.DELETED,
@@ -131,6 +149,8 @@ def run_operation(ctx: PassContext) -> datetime | None:
 def _finish(ctx: PassContext, op: Operation) -> None:
     ctx.state.operation = None
     ctx.state.phase = SETTLED_PHASE.get(op.kind, Phase.RUNNING).value
+    if op.kind == "import" and ctx.state.stopped_since is not None:
+        ctx.state.phase = Phase.STOPPED.value  # the imported VM was not running, nor is the node's
     if op.kind == "delete":
         ctx.state.vm = None
 
@@ -144,6 +164,8 @@ def _fail(ctx: PassContext, op: Operation, reason: str) -> None:
     ctx.state.operation = None
     ctx.state.error_reason = reason
     ctx.state.phase = Phase.FAILED.value
+    if op.kind == "import" and ctx.state.import_source is not None:
+        ctx.state.import_source.progress = "ImportFailed"
 
 
 def _classify(ctx: PassContext, op: Operation, error: CloudError) -> StepOutcome:

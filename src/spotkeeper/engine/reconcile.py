@@ -4,8 +4,9 @@
 calls it with the node's spec and remembered state; it returns the new state with the events,
 cost intervals and deletions to write in the same compare-and-set, and when to come back. A
 delete request beats everything; an operation in flight continues; otherwise the node's phase
-decides what to look at (`engine.steady`). Time comes only from `now`, the cloud only through
-the port: the pass is deterministic given the cloud's answers.
+decides what to look at (`engine.steady`); a node stored `importing` starts the import. Time
+comes only from `now`, the cloud only through the port: the pass is deterministic given the
+cloud's answers.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _pass(ctx: PassContext) -> datetime | None:
     if state.deletion is not None and (state.operation is None or state.operation.kind != "delete"):
         if state.operation is not None:
             ctx.log(f"{state.operation.kind} interrupted: the node is being deleted", severity="WARN")
+        if state.import_source is not None and state.import_source.progress != "ImportCompleted":
+            state.import_source.progress = "ImportFailed"
         start_operation(ctx, "delete", "delete requested")
     if state.operation is not None:
         due = run_operation(ctx)
@@ -61,6 +64,10 @@ def _pass(ctx: PassContext) -> datetime | None:
     phase = Phase(state.phase)
     if phase is Phase.PENDING:
         return start_and_run(ctx, "launch", "node created; launching its first VM")
+    if phase is Phase.IMPORTING:
+        source = state.import_source
+        what = f"VM {source.original_vm_name} of {source.resource_group_name}" if source else "a VM"
+        return start_and_run(ctx, "import", f"node created from {what}; taking it over")
     if phase is Phase.RUNNING:
         return observe_running(ctx)
     return observe_parked(ctx)

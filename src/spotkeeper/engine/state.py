@@ -13,15 +13,18 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from spotkeeper.cloud.port import Lifecycle
 
-OperationKind = Literal["launch", "recover", "pause", "resume", "recycle", "revert", "heal", "delete"]
+OperationKind = Literal[
+    "launch", "recover", "pause", "resume", "recycle", "revert", "heal", "delete", "import"
+]
 StateRequest = Literal["pause", "resume", "recycle"]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 class DiskRecord(Record):
@@ -79,6 +82,8 @@ class Target(Record):
     reason: str = ""
     restore_os: bool = False      # the OS disk comes back from a snapshot (onLaunch or zone change)
     restore_data: bool = False    # the data disks do
+    # the evicted VM is kept, resized in place if need be, and started again (`engine.restart`)
+    in_place: bool = False
     reservation_group: tuple[str, str] | None = None  # (resource group, CRG name) for reserved od
 
 
@@ -119,6 +124,47 @@ class HealthMemory(Record):
     ever_healthy: bool = False
 
 
+class SourceDisk(Record):
+    """A disk of the VM being imported, as the import found it."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, alias_generator=to_camel)
+
+    role: Literal["os", "data"]
+    id: str
+    name: str
+    lun: int | None = None
+    caching: str = "None"
+    sku: str = "Premium_LRS"
+    size_gb: int | None = None
+
+
+ImportProgress = Literal["ImportStart", "ImportInProgress", "ImportCompleted", "ImportFailed"]
+
+
+class ImportSource(Record):
+    """The VM a node takes over (spot-api.md §4.2), stored in the node's state JSON under
+    `importSource` in camelCase, as the service writes it when it accepts the import. The
+    service sets the request's fields; the import operation (`engine.importing`) fills in what
+    it found on the VM before touching it, so a worker that dies after the VM was stopped or
+    deleted still knows its disks, NICs and original power state."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, alias_generator=to_camel)
+
+    resource_group_name: str
+    original_vm_name: str
+    import_id: str | None = None
+    draining_timeout: int = 120              # seconds
+    resources_retention_time: int = 96       # hours the originals are kept after the import
+    convert_unmanaged_disks: bool = False
+    progress: ImportProgress = "ImportStart"
+    # found by the survey (None until then)
+    vm_id: str | None = None
+    was_running: bool | None = None
+    disks: list[SourceDisk] = Field(default_factory=list)
+    nic_ids: list[str] = Field(default_factory=list)
+    source_deleted: bool = False             # the original VM was deleted (not only deallocated)
+
+
 class NodeState(Record):
     """The engine's persisted memory of one node."""
 
@@ -147,9 +193,11 @@ class NodeState(Record):
     revert_note: str | None = None  # why the last revert check said no (logged once per reason)
     revert_refused_at: datetime | None = None  # a revert's spot launch was refused: back off
     revert_retry_at: datetime | None = None  # when waiting changes the revert answer (cooldown, window)
+    import_source: ImportSource | None = Field(default=None, alias="importSource")
 
     def to_json(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
+        # by alias: only the import source has aliases (its camelCase keys are the service's)
+        return self.model_dump(mode="json", by_alias=True)
 
     @classmethod
     def from_json(cls, raw: object) -> NodeState:

@@ -108,6 +108,9 @@ def observe_parked(ctx: PassContext) -> datetime | None:
         if request == "pause":
             return start_and_run(ctx, "pause", "pause requested")
         kind: OperationKind = "resume" if ctx.state.vm is None else "recycle"
+        source = ctx.state.import_source
+        if phase is Phase.FAILED and source is not None and source.progress != "ImportCompleted":
+            kind = "import"  # the import failed: try it again (its finished steps are skipped)
         return start_and_run(ctx, kind, f"{request} requested")
     return _next_due(ctx, ctx.now + IDLE_POLL)
 

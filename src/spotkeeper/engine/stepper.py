@@ -21,8 +21,9 @@ from spotkeeper.cloud.port import CloudProvider
 from spotkeeper.engine.context import EngineEvent, EngineSettings, PendingDeletion, engine_catalog
 from spotkeeper.engine.costs import CostInterval
 from spotkeeper.engine.gc import Deletion, delete_resources
+from spotkeeper.engine.phases import Phase, public_status
 from spotkeeper.engine.reconcile import reconcile_node
-from spotkeeper.engine.state import NodeState, StateRequest
+from spotkeeper.engine.state import ImportSource, NodeState, StateRequest
 from spotkeeper.spec.models import StatefulNode, parse_node
 
 MAX_PASSES_PER_INSTANT = 50
@@ -59,6 +60,21 @@ class EngineStepper:
         if node_id is None:
             node_id = "ssn-" + hashlib.sha256(f"{len(self.nodes)}:{node.name}".encode()).hexdigest()[:8]
         self.nodes[node_id] = NodeRun(node_id, node, due=self.clock.now())
+        return node_id
+
+    def import_vm(
+        self, spec: StatefulNode | Mapping[str, object], *, resource_group: str, vm_name: str,
+        draining_timeout: int = 120, retention_hours: int = 96, node_id: str | None = None,
+    ) -> str:
+        """Add a node that takes over VM `vm_name` of `resource_group`, as the service stores an
+        import (phase `importing`, the request's parameters in `import_source`)."""
+        node_id = self.add(spec, node_id=node_id)
+        run = self.nodes[node_id]
+        run.state = NodeState(phase=Phase.IMPORTING.value, import_source=ImportSource(
+            resource_group_name=resource_group, original_vm_name=vm_name, draining_timeout=draining_timeout,
+            resources_retention_time=retention_hours,
+        ))
+        run.status = public_status(Phase.IMPORTING)
         return node_id
 
     def request(self, node_id: str, change: StateRequest) -> None:
@@ -125,9 +141,12 @@ class EngineStepper:
         )
         done = {r.deletion.resource_id for r in results if r.outcome == "deleted"}
         self.deleted_resources.extend(sorted(done))
-        # what Azure still holds is tried again a minute later
+        # what Azure still holds is tried again when Azure said (`retry_after`), else a minute later
+        retry_at = {r.deletion.resource_id: now + (timedelta(seconds=r.retry_after) if r.retry_after
+                                                    else GC_RETRY) for r in results}
         self.pending_deletions = [
-            d if d.due_at > now else dataclasses.replace(d, due_at=now + GC_RETRY)
+            d if d.due_at > now else dataclasses.replace(d, due_at=retry_at.get(d.resource_id,
+                                                                           now + GC_RETRY))
             for d in self.pending_deletions if d.resource_id not in done
         ]
 

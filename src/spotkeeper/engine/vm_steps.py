@@ -1,10 +1,11 @@
 """Steps that act on the VM itself: drain it, remove it, launch the new one, wait, settle.
 
 `remove_vm` deletes the old VM with every disk and NIC detached (the port never deletes
-dependents), so nothing the node persists can be lost by it. `launch` names the VM after the
-generation `choose` stored, so a worker that dies right after the request (its pass, and what it
-recorded, lost) is followed by one that asks for the same VM and finds it instead of launching a
-second one. A market that refuses (synchronously with
+dependents), so nothing the node persists can be lost by it; a recovery that starts the
+evicted VM again in place keeps it, and `launch` hands such a target to `engine.restart`.
+`launch` names the VM after the generation `choose` stored, so a worker that dies right after
+the request (its pass, and what it recorded, lost) is followed by one that asks for the same VM
+and finds it instead of launching a second one. A market that refuses (synchronously with
 `CapacityUnavailable`/`QuotaExceeded`, or asynchronously with a failed provisioning) is marked
 failed for a while and the operation goes back to `choose`. `settle` tags the OS disk Azure
 made from the image (Azure does not copy the VM's tags to it) and hands what the operation
@@ -25,6 +26,7 @@ from spotkeeper.engine.leftovers import discard_unused, retire_superseded, sweep
 from spotkeeper.engine.naming import NODE_TAG
 from spotkeeper.engine.outcomes import Done, Goto, StepOutcome, Wait
 from spotkeeper.engine.policy import draining_timeout
+from spotkeeper.engine.restart import restart_in_place
 from spotkeeper.engine.state import DiskRecord, Operation, VmRecord
 
 
@@ -54,8 +56,8 @@ def drain(ctx: PassContext, op: Operation) -> StepOutcome:
 
 def remove_vm(ctx: PassContext, op: Operation) -> StepOutcome:
     vm = ctx.state.vm
-    if vm is None:
-        return Done()
+    if vm is None or (op.target is not None and op.target.in_place):
+        return Done()  # nothing to remove, or the VM is started again in place (`engine.restart`)
     ctx.cloud.delete_vm(ctx.resource_group, vm.name)
     try:
         observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
@@ -73,6 +75,8 @@ def remove_vm(ctx: PassContext, op: Operation) -> StepOutcome:
 def launch(ctx: PassContext, op: Operation) -> StepOutcome:
     target = op.target
     assert target is not None
+    if target.in_place:
+        return restart_in_place(ctx, op)
     name = blueprint.vm_name(ctx.spec, ctx.node_id, op.generation)
     if ctx.state.vm is None or ctx.state.vm.name != name:
         ctx.state.vm = VmRecord(name=name, id="", size=target.size, zone=target.zone,
@@ -110,6 +114,10 @@ def await_vm(ctx: PassContext, op: Operation) -> StepOutcome:
         return Goto("choose")
     if observed.provisioning_state == "Succeeded" and observed.power_state == "running":
         return Done()
+    source = ctx.state.import_source
+    if (op.kind == "import" and source is not None and source.was_running is False
+            and observed.power_state in ("deallocating", "deallocated")):
+        return Done()  # it ran, and `keep_power_state` stopped it in a pass whose worker then died
     return Wait(ctx.settings.operation_poll, f"waiting for {vm.name} to run")
 
 

@@ -10,9 +10,10 @@ One `Worker` per process (or thread). Each round it claims a batch of due nodes 
 2. runs `reconcile_node`;
 3. stores the whole pass with `Store.commit_pass`: new state, status, events, cost intervals,
    deletions, consumed requests and the next due time in one compare-and-set transaction that
-   also releases the lease. A crash anywhere before that commit loses nothing: the lease runs
-   out, another worker claims the node, and its pass redoes the lost one from the same state
-   (every cloud step is idempotent on deterministic names). A commit that fails its
+   also releases the lease (then copies an import's progress word to its import record). A
+   crash anywhere before that commit loses nothing: the lease runs out, another worker claims
+   the node, and its pass redoes the lost one from the same state (every cloud step is
+   idempotent on deterministic names). A commit that fails its
    compare-and-set means another worker owns the node now; this one just moves on.
 
 A pass that raises (a bug, a cloud error the engine did not handle) never takes the worker down:
@@ -267,7 +268,24 @@ class Worker:
                 self.worker_id,
                 node.id,
             )
+        else:
+            self._report_import(state, result.state)
         return committed
+
+    def _report_import(self, before: NodeState, after: NodeState) -> None:
+        """Copy an import's progress word (`ImportInProgress`, `ImportCompleted`, `ImportFailed`)
+        from the node's state to its import record, which `GET …/import/{id}/status` shows.
+        Best effort, after the pass is stored: the node's state stays the truth (a worker that
+        dies in between leaves the record one word behind)."""
+        source = after.import_source
+        if source is None or source.import_id is None:
+            return
+        if before.import_source is not None and before.import_source.progress == source.progress:
+            return
+        try:
+            self.store.imports.set_state(source.import_id, source.progress, now=self.clock.now())
+        except Exception:
+            logger.exception("could not record the progress of import %s", source.import_id)
 
     def retry_delay(self, failed_before: int) -> timedelta:
         """Backoff after a failed pass, given the consecutive failures before it."""

@@ -14,6 +14,7 @@ eviction drill), `actions` (data disks and the OS disk, performed under the node
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -33,7 +34,7 @@ from spotkeeper.service.errors import (
     StateConflict,
     Unauthorized,
 )
-from spotkeeper.service.views import node_view
+from spotkeeper.service.views import NodeItem, RenderedJson, node_view
 from spotkeeper.store import Account, Store
 
 __all__ = [
@@ -42,8 +43,10 @@ __all__ = [
     "CloudUnavailable",
     "Forbidden",
     "ImportNotFound",
+    "NodeItem",
     "NodeNotFound",
     "NodeService",
+    "RenderedJson",
     "ServiceError",
     "StateConflict",
     "Unauthorized",
@@ -78,12 +81,31 @@ class NodeService:
 
     # --- who is asking ------------------------------------------------------------------------
 
-    def authenticate(self, token: str, *, account_id: str | None = None) -> Account:
+    def authenticate(
+        self,
+        token: str,
+        *,
+        account_id: str | None = None,
+        later: Callable[[Callable[[], object]], object] | None = None,
+    ) -> Account:
         """The account a bearer token acts for. `account_id`, when given, must be that account:
-        a token never reaches into another account (`Forbidden`)."""
-        account = self.store.accounts.account_for_token(token, now=self.clock.now()) if token else None
-        if account is None:
+        a token never reaches into another account (`Forbidden`).
+
+        Authenticating only reads. The token's use is recorded at most once a minute, by a
+        write of its own; `later`, when given, is handed that write to run after the answer
+        (the API's background tasks), so no request waits on the database's write lock.
+        """
+        holder = self.store.accounts.token_holder(token) if token else None
+        if holder is None:
             raise Unauthorized("missing or invalid API token (send 'Authorization: Bearer <token>')")
+        now = self.clock.now()
+        if holder.use_is_stale(now):
+            record = functools.partial(self.store.accounts.record_use, holder.token_id, now=now)
+            if later is None:
+                record()
+            else:
+                later(record)
+        account = holder.account
         if account_id is not None and account_id != account.id:
             raise Forbidden(f"this token acts for account {account.id}, not {account_id}", field="accountId")
         return account
@@ -120,6 +142,31 @@ class NodeService:
             status=status,
         )
         return [node_view(r) for r in records]
+
+    def get_item(self, account_id: str, node_id: str) -> NodeItem:
+        """`get` for the API: the same node, as pre-rendered JSON text when the store has it."""
+        return nodes.get_node_item(self.ctx, account_id, node_id)
+
+    def list_items(
+        self,
+        account_id: str,
+        *,
+        name: str | None = None,
+        region: str | None = None,
+        tag_key: str | None = None,
+        tag_value: str | None = None,
+        status: str | None = None,
+    ) -> list[NodeItem]:
+        """`list_nodes` for the API: the same nodes, as pre-rendered JSON text where possible."""
+        return nodes.list_items(
+            self.ctx,
+            account_id,
+            name=name,
+            region=region,
+            tag_key=tag_key,
+            tag_value=tag_value,
+            status=status,
+        )
 
     def update(self, account_id: str, node_id: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         return nodes.update_node(self.ctx, account_id, node_id, patch)

@@ -38,7 +38,7 @@ from spotkeeper.service.errors import (
     NodeNotFound,
     StateConflict,
 )
-from spotkeeper.store import NodeRecord, Store
+from spotkeeper.store import NodeDocument, NodeRecord, Store
 
 T = TypeVar("T")
 
@@ -87,6 +87,13 @@ class ServiceContext:
         if record is None or record.account_id != account_id or record.is_deleted:
             raise NodeNotFound(node_id)
         return record
+
+    def node_document(self, account_id: str, node_id: str) -> NodeDocument:
+        """`node` for default reads: the same not-found rules, nothing JSON decoded."""
+        document = self.store.nodes.document(node_id) if NODE_ID.fullmatch(node_id) else None
+        if document is None or document.account_id != account_id or document.is_deleted:
+            raise NodeNotFound(node_id)
+        return document
 
     def retry_cas(self, attempt: Callable[[], T | None]) -> T:
         """Run `attempt` (read, decide, compare-and-set) until it returns a value."""

@@ -19,7 +19,14 @@ from spotkeeper.engine.state import NodeState
 from spotkeeper.service.context import ServiceContext, cloud_errors, node_phase, node_state
 from spotkeeper.service.dates import parse_window
 from spotkeeper.service.errors import NodeNotFound, StateConflict
-from spotkeeper.service.views import log_view, node_view, public_word, status_view
+from spotkeeper.service.views import (
+    NodeItem,
+    log_view,
+    node_document_view,
+    node_view,
+    public_word,
+    status_view,
+)
 from spotkeeper.spec.edits import check_edit, merge_update
 from spotkeeper.spec.models import (
     DeallocationConfig,
@@ -104,6 +111,55 @@ def create_node(ctx: ServiceContext, account_id: str, raw: Mapping[str, Any]) ->
 
 def get_node(ctx: ServiceContext, account_id: str, node_id: str) -> dict[str, Any]:
     return node_view(ctx.node(account_id, node_id))
+
+
+def get_node_item(ctx: ServiceContext, account_id: str, node_id: str) -> NodeItem:
+    """`get_node` as the API sends it: pre-rendered text when the store has it."""
+    document = ctx.node_document(account_id, node_id)
+    return node_document_view(document) or get_node(ctx, account_id, node_id)
+
+
+def list_items(
+    ctx: ServiceContext,
+    account_id: str,
+    *,
+    name: str | None = None,
+    region: str | None = None,
+    tag_key: str | None = None,
+    tag_value: str | None = None,
+    status: str | None = None,
+) -> list[NodeItem]:
+    """The nodes `list_records` selects, as the API sends them (see `get_node_item`).
+
+    The name and region filters are SQL; the tag and status filters need the spec and the
+    engine's state, so with either of them the selection is made by `list_records`.
+    """
+    documents = ctx.store.nodes.documents(account_id=account_id, name=name, region=region)
+    if tag_key is not None or tag_value is not None or status is not None:
+        chosen = {
+            r.id
+            for r in list_records(
+                ctx,
+                account_id,
+                name=name,
+                region=region,
+                tag_key=tag_key,
+                tag_value=tag_value,
+                status=status,
+            )
+        }
+        documents = [d for d in documents if d.id in chosen]
+    items: list[NodeItem] = []
+    for document in documents:
+        rendered = node_document_view(document)
+        if rendered is None:
+            record = ctx.store.nodes.get(document.id)
+            if record is None or record.is_deleted:
+                continue  # deleted since the list was read
+            items.append(node_view(record))
+        else:
+            items.append(rendered)
+    return items
 
 
 def list_records(
@@ -292,7 +348,9 @@ __all__ = [
     "delete_node",
     "ensure_exists",
     "get_node",
+    "get_node_item",
     "image_facts",
+    "list_items",
     "list_records",
     "node_log",
     "node_status",

@@ -5,7 +5,10 @@ engine's remembered state, so the API returns it as is and the CLI and console r
 keys. Choices:
 
 * A node is its stored wire spec with write-only fields removed (`spec.secrets`), plus the
-  read-only `id`, `createdAt` and `updatedAt`.
+  read-only `id`, `createdAt` and `updatedAt`. Reads that only show nodes (get, list) build it
+  from the store's pre-rendered public spec text (`node_document_view`) as `RenderedJson`, so a
+  list of 1,000 nodes is spliced text, not 1,000 decodes, copies and encodes; the dict form
+  (`node_view`) is the same JSON value, for callers that read the keys.
 * The status item (§5.1) emits `lifeCycle`, `privateIp` and `publicIp` (the spelling the Go,
   Java and Python clients all decode) and `zone`; `status` is `public_status` of the engine's
   phase, the vocabulary the edit rules share.
@@ -13,16 +16,35 @@ keys. Choices:
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from spotkeeper.engine.phases import public_status
 from spotkeeper.engine.state import NodeState
 from spotkeeper.service.context import node_phase, node_state
 from spotkeeper.service.dates import wire_time
-from spotkeeper.spec.secrets import redact_secrets
-from spotkeeper.store import EventRecord, ImportRecord, NodeRecord
+from spotkeeper.store import EventRecord, ImportRecord, NodeDocument, NodeRecord
+from spotkeeper.store.public_specs import without_secrets
 
 NODE_KIND = "spotinst:azure:statefulNode"
+# Keys the view puts around the spec; a spec carrying one of them takes the dict path, whose
+# merge decides which value wins (no spec written through the service carries them).
+_VIEW_KEYS = ('"id":', '"createdAt":', '"updatedAt":')
+
+
+@dataclass(frozen=True)
+class RenderedJson:
+    """A JSON value already rendered as text, to be embedded verbatim in an answer.
+
+    A wrapper rather than a `str`, so a renderer that does not know it fails loudly instead of
+    quoting the text as a JSON string.
+    """
+
+    text: str
+
+
+NodeItem = RenderedJson | dict[str, Any]
 
 
 def public_word(record: NodeRecord) -> str:
@@ -38,10 +60,26 @@ def node_view(record: NodeRecord) -> dict[str, Any]:
     """The node as `GET /statefulNode/{id}` returns it (secrets left out)."""
     return {
         "id": record.id,
-        **redact_secrets(record.spec),
+        **without_secrets(record.spec),
         "createdAt": wire_time(record.created_at),
         "updatedAt": wire_time(record.updated_at),
     }
+
+
+def node_document_view(document: NodeDocument) -> RenderedJson | None:
+    """`node_view` of the same node as JSON text, spliced from its public spec text.
+
+    None when the text cannot stand in for the dict (no text, or a key the view adds appears
+    in it): the caller builds `node_view` from the full record instead.
+    """
+    spec = document.public_spec
+    if spec is None or any(key in spec for key in _VIEW_KEYS):
+        return None
+    inner = spec[1:-1]
+    return RenderedJson(
+        f'{{"id":{json.dumps(document.id)}{"," if inner else ""}{inner},'
+        f'"createdAt":"{wire_time(document.created_at)}","updatedAt":"{wire_time(document.updated_at)}"}}'
+    )
 
 
 def status_view(record: NodeRecord) -> dict[str, Any]:

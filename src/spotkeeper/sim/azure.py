@@ -8,6 +8,7 @@ one timeline (`context`):
     sim.groups        resource groups
     sim.network       virtual networks/subnets, NSGs/ASGs, public IPs, NICs
     sim.gateways      application gateways, backend pools and their health
+    sim.load_balancers  Standard load balancers and their backend pools
     sim.images        custom images, galleries (marketplace images come from the catalog)
     sim.storage       managed disks (with content) and snapshots
     sim.reservations  capacity reservation groups;  sim.quotas  vCPU quotas
@@ -42,6 +43,7 @@ from spotkeeper.sim.gateways import GatewayService
 from spotkeeper.sim.images import ImageService
 from spotkeeper.sim.imds import instance_document, scheduled_events_document
 from spotkeeper.sim.latency import LatencyModel, LatencyProfile
+from spotkeeper.sim.load_balancers import LoadBalancerService
 from spotkeeper.sim.market import Market
 from spotkeeper.sim.network import NetworkService
 from spotkeeper.sim.reservations import QuotaLedger, ReservationService
@@ -94,6 +96,7 @@ class SimAzure:
         )
         self.groups = ResourceGroupService(self.ctx)
         self.gateways = GatewayService(self.ctx)
+        self.load_balancers = LoadBalancerService(self.ctx)
         self.network = NetworkService(self.ctx)
         self.images = ImageService(self.ctx)
         self.storage = StorageService(self.ctx, self.images)

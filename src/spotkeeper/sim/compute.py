@@ -137,6 +137,12 @@ class ComputeService:
         vm = self.get_vm(resource_group, name)
         if vm.power_state in ("running", "starting") and vm.provisioning_state != "Failed":
             return vm
+        if vm.generalized:
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Operation 'start' is not allowed on VM '{vm.name}' since the VM is generalized.",
+            )
         self.require_idle(vm)
         size = ctx.require_size(vm.size)
         ctx.check_fault("vm.start", region=vm.location, zone=vm.zone, size=vm.size, lifecycle=vm.lifecycle)
@@ -158,6 +164,12 @@ class ComputeService:
         vm = self.get_vm(resource_group, name)
         if vm.power_state == "deallocated" and vm.pending is None:
             return vm
+        if vm.os_disk_ephemeral:
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Operation 'deallocate' is not supported for VM '{vm.name}' with an ephemeral OS disk.",
+            )
         self.require_idle(vm)
         self.ctx.check_fault(
             "vm.deallocate", region=vm.location, zone=vm.zone, size=vm.size, lifecycle=vm.lifecycle
@@ -176,6 +188,37 @@ class ComputeService:
             "vm.deallocate", region=vm.location, zone=vm.zone, size=vm.size, lifecycle=vm.lifecycle
         )
         self._stop(vm, "stopping", "stopped", "vm.deallocate")
+        return vm
+
+    @settled
+    def generalize_vm(self, resource_group: str, name: str) -> VirtualMachine:
+        """`POST .../generalize` after sysprep/waagent deprovisioning: the VM must be stopped or
+        deallocated, and from then on it can be captured as an image or deleted, not started."""
+        vm = self.get_vm(resource_group, name)
+        if vm.power_state not in ("stopped", "deallocated") or vm.pending is not None:
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"VM '{vm.name}' must be stopped or deallocated to be generalized; it is {vm.power_state}.",
+            )
+        vm.generalized = True
+        self.ctx.record("vm.generalized", vm.id)
+        return vm
+
+    @settled
+    def keep_disks_on_delete(self, resource_group: str, name: str) -> VirtualMachine:
+        """Set every disk's `deleteOption` to Detach (ARM's VM PATCH of
+        `storageProfile.*.deleteOption`), so deleting the VM keeps its disks. A model-only
+        change: Azure applies it without an operation on the VM, so it is accepted while the VM
+        is busy and takes no time here."""
+        vm = self.get_vm(resource_group, name)
+        options = [vm.os_disk_delete_option, *(d.delete_option for d in vm.data_disks)]
+        changed = any(option != "Detach" for option in options)
+        if changed:
+            vm.os_disk_delete_option = "Detach"
+            for disk in vm.data_disks:
+                disk.delete_option = "Detach"
+            self.ctx.record("vm.patched", vm.id, "deleteOption=Detach")
         return vm
 
     @settled

@@ -35,6 +35,7 @@ from spotkeeper.sim.ids import key_of, parse_id
 if TYPE_CHECKING:
     from spotkeeper.sim.gateways import ApplicationGateway
     from spotkeeper.sim.images import CustomImage, Gallery, GalleryImage, GalleryImageVersion
+    from spotkeeper.sim.load_balancers import LoadBalancer
     from spotkeeper.sim.network import NetworkInterface, PublicIpAddress, SecurityGroup, VirtualNetwork
     from spotkeeper.sim.reservations import CapacityReservationGroup
     from spotkeeper.sim.resource_groups import ResourceGroup
@@ -117,6 +118,7 @@ class SimState:
     public_ips: dict[str, PublicIpAddress] = field(default_factory=dict)
     nics: dict[str, NetworkInterface] = field(default_factory=dict)
     app_gateways: dict[str, ApplicationGateway] = field(default_factory=dict)
+    load_balancers: dict[str, LoadBalancer] = field(default_factory=dict)
     disks: dict[str, ManagedDisk] = field(default_factory=dict)
     snapshots: dict[str, DiskSnapshot] = field(default_factory=dict)
     images: dict[str, CustomImage] = field(default_factory=dict)

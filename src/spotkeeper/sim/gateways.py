@@ -1,4 +1,5 @@
-"""Application gateways of the simulated Azure: backend pools and their health.
+"""Application gateways of the simulated Azure: backend pools and their health (and
+`require_pool`, which also resolves load balancer pools, `sim.load_balancers`).
 
 A stateful node can sit behind an application gateway; spotkeeper reads the gateway's backend
 health to decide whether the node's VM is healthy. Members of a pool are the primary private
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from spotkeeper.sim.context import SimContext, SimState, check_tags, not_found, settled
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.ids import NETWORK, key_of, parse_id, resource_id
+from spotkeeper.sim.load_balancers import LoadBalancerPool, find_load_balancer_pool
 
 if TYPE_CHECKING:
     from spotkeeper.sim.vm_models import VirtualMachine
@@ -53,22 +55,41 @@ class ApplicationGateway:
     provisioning_state: str = "Succeeded"
 
 
-def require_pool(state: SimState, pool_id: str) -> BackendPool:
+def require_pool(
+    state: SimState, pool_id: str, *, location: str | None = None
+) -> BackendPool | LoadBalancerPool:
+    """The application gateway or load balancer backend pool `pool_id` names (a NIC's ip
+    configuration may join either kind); with `location`, the pool's parent must be there."""
     parsed = parse_id(pool_id)
-    if parsed is None or [t.lower() for t in parsed.types] != ["applicationgateways", "backendaddresspools"]:
+    types = None if parsed is None else [t.lower() for t in parsed.types]
+    if parsed is None or types not in (["applicationgateways", "backendaddresspools"],
+                                       ["loadbalancers", "backendaddresspools"]):
         raise ArmError(
             400,
             "InvalidResourceReference",
-            f"'{pool_id}' is not an application gateway backend pool id.",
-            target="applicationGatewayBackendAddressPools",
+            f"'{pool_id}' is not an application gateway or load balancer backend pool id.",
+            target="backendAddressPools",
         )
-    gateway = state.app_gateways.get(key_of(pool_id).rsplit("/backendaddresspools/", 1)[0])
-    pool = None if gateway is None else gateway.pools.get(parsed.names[1].lower())
+    parent_key = key_of(pool_id).rsplit("/backendaddresspools/", 1)[0]
+    pool: BackendPool | LoadBalancerPool | None
+    if types[0] == "loadbalancers":
+        kind = "Microsoft.Network/loadBalancers/backendAddressPools"
+        balancer = state.load_balancers.get(parent_key)
+        pool = find_load_balancer_pool(state.load_balancers, pool_id)
+        parent_location = None if balancer is None else balancer.location
+    else:
+        kind = "Microsoft.Network/applicationGateways/backendAddressPools"
+        gateway = state.app_gateways.get(parent_key)
+        pool = None if gateway is None else gateway.pools.get(parsed.names[1].lower())
+        parent_location = None if gateway is None else gateway.location
     if pool is None:
-        raise not_found(
-            "Microsoft.Network/applicationGateways/backendAddressPools",
-            parsed.resource_group,
-            f"{parsed.names[0]}/{parsed.names[1]}",
+        raise not_found(kind, parsed.resource_group, f"{parsed.names[0]}/{parsed.names[1]}")
+    if location is not None and parent_location != location.lower():
+        raise ArmError(
+            400,
+            "InvalidResourceReference",
+            f"Backend pool {pool_id} is in {parent_location}; the network interface is in {location}.",
+            target="backendAddressPools",
         )
     return pool
 

@@ -326,7 +326,8 @@ class NetworkService:
     ) -> NetworkInterface:
         """Create or update a NIC. `private_ip` None = dynamic (an existing NIC keeps its
         address); `additional_ip_configs` are (name, version) pairs, IPv4 ones get an address;
-        `backend_pool_ids` are application gateway backend pools its primary address joins."""
+        `backend_pool_ids` are application gateway or load balancer backend pools (in the NIC's
+        region) its primary address joins."""
         ctx = self.ctx
         group = ctx.require_group(resource_group)
         region = ctx.require_region(location)
@@ -350,7 +351,9 @@ class NetworkService:
         asgs = tuple(
             self.require_security_group(asg_id, "asg").id for asg_id in application_security_group_ids
         )
-        pools = tuple(require_pool(ctx.state, pool_id).id for pool_id in backend_pool_ids)
+        pools = tuple(
+            require_pool(ctx.state, pool_id, location=region.name).id for pool_id in backend_pool_ids
+        )
         config_names = ["ipconfig1", *(config_name.lower() for config_name, _ in additional_ip_configs)]
         if len(set(config_names)) != len(config_names):
             raise ArmError(

@@ -4,9 +4,11 @@ These mirror the parts of ARM's VM PUT body (`../shared/reference/azure.md` §2.
 simulator models, in Python terms, so that both doors into the simulator build the same
 request: `cloud.sim` from the port's `VmSpec`, and the ARM facade from the JSON body.
 
-Not modelled: availability sets, dedicated hosts, VM scale sets, ephemeral OS disks, "Empty"
-data disks created with the VM (create the disk first and attach it), NIC delete options
-(NICs always survive their VM).
+Not modelled: availability sets, dedicated hosts, VM scale sets, "Empty" data disks created
+with the VM (create the disk first and attach it), NIC delete options (NICs always survive
+their VM). Ephemeral OS disks are modelled only as a flag (`OsDiskRequest.ephemeral`, ARM's
+`diffDiskSettings.option: Local`): the OS disk is still a managed disk in the simulator, but
+the VM cannot be deallocated, which is what makes such a VM impossible to import.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class OsDiskRequest:
     caching: str = "ReadWrite"
     os_type: Literal["Linux", "Windows"] | None = None
     delete_option: DeleteOption = "Detach"
+    ephemeral: bool = False  # diffDiskSettings.option "Local" (FromImage only)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,13 @@ def create_vm(
         check_base64(request.os_profile.custom_data, target="osProfile.customData")
     os_sku = canonical_disk_sku(request.os_disk.sku)
     resolved = None
+    if request.os_disk.ephemeral and request.os_disk.create_option != "FromImage":
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            "Ephemeral OS disks (diffDiskSettings) can only be created from an image.",
+            target="storageProfile.osDisk.diffDiskSettings",
+        )
     if request.os_disk.create_option == "Attach":
         check_no_os_profile_with_attach(request)
         if request.os_disk.disk_id is None:
@@ -148,6 +155,7 @@ def create_vm(
         image=request.image,
         os_disk_caching=request.os_disk.caching,
         os_disk_delete_option=request.os_disk.delete_option,
+        os_disk_ephemeral=request.os_disk.ephemeral,
         nic_ids=[n.id for n in nics],
         os_profile=request.os_profile,
         user_data=request.user_data,

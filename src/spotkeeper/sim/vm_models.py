@@ -50,6 +50,8 @@ class VirtualMachine:
     image: ImageReference | None = None
     os_disk_caching: str = "ReadWrite"
     os_disk_delete_option: str = "Detach"
+    os_disk_ephemeral: bool = False
+    generalized: bool = False  # `POST .../generalize` was called: the VM can only be captured or deleted
     data_disks: list[AttachedDisk] = field(default_factory=list)
     nic_ids: list[str] = field(default_factory=list)
     os_profile: OsProfileRequest | None = None

@@ -1,7 +1,8 @@
 """The default world: what a fresh simulated subscription contains before any node exists.
 
 A node refers to things it does not create: a resource group, a virtual network and subnet,
-security groups, an application gateway's backend pool, a capacity reservation group, custom
+security groups, an application gateway's or a load balancer's backend pool, a capacity
+reservation group, custom
 and gallery images. Demos, engine tests and the console's pick-lists all want the same set, so
 `seed_default_world` builds it (idempotently: calling it again changes nothing a node relies
 on) and returns the names and ids in a `DefaultWorld`.
@@ -10,6 +11,7 @@ on) and returns the names and ids in a `DefaultWorld`.
     vnet            sk-vnet 10.0.0.0/16; subnets default 10.0.0.0/24, backend 10.0.1.0/24
     NSG / ASG       sk-nsg (on both subnets) / sk-asg
     app gateway     sk-appgw (Standard_v2), backend pool sk-pool
+    load balancer   sk-lb (Standard), backend pool sk-lb-pool
     CRG             sk-crg, zonal over the region's zones, reservations for Standard_D2s_v5 and
                     Standard_D4s_v5 with capacity 2 in each zone (where the region offers them)
     custom images   sk-image-linux-generalized, sk-image-linux-specialized,
@@ -33,6 +35,8 @@ NSG = "sk-nsg"
 ASG = "sk-asg"
 GATEWAY = "sk-appgw"
 POOL = "sk-pool"
+LOAD_BALANCER = "sk-lb"
+LB_POOL = "sk-lb-pool"
 CRG = "sk-crg"
 RESERVED_SIZES = ("Standard_D2s_v5", "Standard_D4s_v5")
 RESERVED_PER_ZONE = 2
@@ -51,6 +55,8 @@ class DefaultWorld:
     asg_id: str
     gateway_id: str
     pool_id: str
+    load_balancer_id: str
+    lb_pool_id: str
     crg_id: str
     custom_image_ids: dict[str, str]  # "generalized" | "specialized" | "data" -> image id
     gallery_image_ids: dict[str, str]  # same keys -> gallery image (definition) id
@@ -86,6 +92,13 @@ def seed_default_world(sim: SimAzure, region: str = "eastus") -> DefaultWorld:
         location=region,
         sku="Standard_v2",
         backend_pools=sorted(pools | {POOL}),
+    )
+    old_balancer = sim.ctx.state.load_balancers.get(
+        key_of(resource_id(sub, rg, NETWORK, "loadBalancers", LOAD_BALANCER))
+    )
+    lb_pools = set() if old_balancer is None else {p.name for p in old_balancer.pools.values()}
+    balancer = sim.load_balancers.create_or_update_load_balancer(
+        rg, LOAD_BALANCER, location=region, sku="Standard", backend_pools=sorted(lb_pools | {LB_POOL})
     )
     crg = sim.reservations.create_or_update_group(rg, CRG, location=region, zones=zones)
     offered = {s.name.lower() for s in sim.catalog.sizes_in(region)}
@@ -150,6 +163,8 @@ def seed_default_world(sim: SimAzure, region: str = "eastus") -> DefaultWorld:
         asg_id=asg.id,
         gateway_id=gateway.id,
         pool_id=gateway.pools[POOL].id,
+        load_balancer_id=balancer.id,
+        lb_pool_id=balancer.pools[LB_POOL].id,
         crg_id=crg.id,
         custom_image_ids=custom,
         gallery_image_ids=gallery,

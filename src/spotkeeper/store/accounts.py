@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from spotkeeper.store.database import Database
 from spotkeeper.store.records import (
+    LAST_USED_RESOLUTION,
     Account,
+    TokenHolder,
     TokenRecord,
     UnknownRecordError,
     check_id,
@@ -32,8 +34,6 @@ from spotkeeper.store.tables import AccountRow, ApiTokenRow
 
 TOKEN_PREFIX = "skt_"  # makes a leaked token recognisable to secret scanners and to people
 TOKEN_BYTES = 32
-# Writing last_used_at on every request would turn each authenticated read into a write.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -108,23 +108,51 @@ class AccountRepository:
 
         Given `now`, the token's `last_used_at` is refreshed (at most once a minute).
         """
+        holder = self.token_holder(token)
+        if holder is None:
+            return None
+        if now is not None and holder.use_is_stale(require_utc(now, field="now")):
+            self.record_use(holder.token_id, now=now)
+        return holder.account
+
+    def token_holder(self, token: str) -> TokenHolder | None:
+        """Who a live token acts for, read without writing anything (None: unknown or revoked).
+
+        Authentication runs on every request; a write transaction there would serialise all
+        requests on SQLite's one write lock. The use is recorded apart (`record_use`), and only
+        when `TokenHolder.use_is_stale`.
+        """
         if not token:
             return None
-        now = None if now is None else require_utc(now, field="now")
-        with self._db.session_scope(write=now is not None) as session:
+        with self._db.session_scope() as session:
             found = session.execute(
-                select(ApiTokenRow, AccountRow)
+                select(ApiTokenRow.id, ApiTokenRow.last_used_at, AccountRow)
                 .join(AccountRow, AccountRow.id == ApiTokenRow.account_id)
                 .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.revoked.is_(False))
             ).one_or_none()
             if found is None:
                 return None
-            token_row, account_row = found
-            if now is not None and (
-                token_row.last_used_at is None or now - token_row.last_used_at >= LAST_USED_RESOLUTION
-            ):
-                token_row.last_used_at = now
-            return _account(account_row)
+            token_id, last_used_at, account_row = found
+            return TokenHolder(account=_account(account_row), token_id=token_id, last_used_at=last_used_at)
+
+    def record_use(self, token_id: str, *, now: datetime) -> bool:
+        """Set the token's `last_used_at` to `now` unless a use within the last minute is already
+        recorded (so callers racing on a stale token write once). True if it wrote."""
+        now = require_utc(now, field="now")
+        with self._db.session_scope(write=True) as session:
+            result = session.execute(
+                update(ApiTokenRow)
+                .where(
+                    ApiTokenRow.id == token_id,
+                    or_(
+                        ApiTokenRow.last_used_at.is_(None),
+                        ApiTokenRow.last_used_at <= now - LAST_USED_RESOLUTION,
+                    ),
+                )
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return cast(CursorResult[Any], result).rowcount == 1
 
     def list_tokens(self, account_id: str) -> list[TokenRecord]:
         with self._db.session_scope() as session:

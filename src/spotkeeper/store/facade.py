@@ -38,19 +38,22 @@ class Store:
     Args:
         url: `sqlite:///path/to/file.db` or `postgresql://user@host/db` (driver pinned to
             psycopg 3; query parameters go to the driver).
-        create: migrate the schema to the newest revision on open (idempotent).
+        create: migrate the schema to the newest revision on open (idempotent), and render
+            the public text of any node whose text is missing or stale (`public_specs.py`).
         echo: log every SQL statement (debugging).
     """
 
     def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
         self.database = Database(url, echo=echo)
+        self.nodes = NodeRepository(self.database)
         try:
             if create:
                 upgrade_to_head(self.database)
+                # Rows written before public specs existed, or under other secret rules.
+                self.nodes.refresh_public_specs()
         except BaseException:
             self.database.dispose()
             raise
-        self.nodes = NodeRepository(self.database)
         self.events = EventLog(self.database)
         self.ledger = CostLedger(self.database)
         self.accounts = AccountRepository(self.database)

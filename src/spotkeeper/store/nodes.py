@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,9 +36,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from spotkeeper.store.database import Database
 from spotkeeper.store.events import event_row
+from spotkeeper.store.public_specs import (
+    DOCUMENT_COLUMNS,
+    AnySelect,
+    has_stale_public_specs,
+    public_columns,
+    read_documents,
+    refresh_public_specs,
+)
 from spotkeeper.store.records import (
     NODE_STATUSES,
     NewEvent,
+    NodeDocument,
     NodeRecord,
     UnknownRecordError,
     check_choice,
@@ -67,6 +76,7 @@ CHANGEABLE_FIELDS = frozenset(
 )
 _TIME_FIELDS = ("next_due_at", "lease_expires_at", "deleted_at")
 _MAX_CLAIM = 1000
+_Q = TypeVar("_Q", bound=AnySelect)
 
 
 def node_record(row: NodeRow) -> NodeRecord:
@@ -108,6 +118,26 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(NodeRow.deleted_at.is_(None), or_(due_and_free, holder_gone))
 
 
+def _filtered(
+    query: _Q,
+    *,
+    account_id: str | None,
+    name: str | None,
+    region: str | None,
+    include_deleted: bool,
+) -> _Q:
+    query = query.order_by(NodeRow.created_at, NodeRow.id)
+    if account_id is not None:
+        query = query.where(NodeRow.account_id == account_id)
+    if name is not None:
+        query = query.where(NodeRow.name == name)
+    if region is not None:
+        query = query.where(NodeRow.region == region)
+    if not include_deleted:
+        query = query.where(NodeRow.deleted_at.is_(None))
+    return query
+
+
 def _document(value: object, *, field: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"{field} must be a JSON object (a mapping), got {type(value).__name__}")
@@ -142,13 +172,15 @@ class NodeRepository:
         check_choice(status, NODE_STATUSES, field="status")
         if not phase:
             raise ValueError("phase must be a non-empty string")
+        document = _document(spec, field="spec")
         row = NodeRow(
             id=check_id(node_id, prefix="ssn", field="node_id") if node_id else new_id("ssn"),
             account_id=account_id,
             name=name,
             region=region,
             resource_group_name=resource_group_name,
-            spec=_document(spec, field="spec"),
+            spec=document,
+            **public_columns(document),
             status_json=_document(status_json or {}, field="status_json"),
             phase=phase,
             status=status,
@@ -187,17 +219,45 @@ class NodeRepository:
         include_deleted: bool = False,
     ) -> list[NodeRecord]:
         """Nodes matching every given filter, oldest first. `None` filters are ignored."""
-        query = select(NodeRow).order_by(NodeRow.created_at, NodeRow.id)
-        if account_id is not None:
-            query = query.where(NodeRow.account_id == account_id)
-        if name is not None:
-            query = query.where(NodeRow.name == name)
-        if region is not None:
-            query = query.where(NodeRow.region == region)
-        if not include_deleted:
-            query = query.where(NodeRow.deleted_at.is_(None))
+        query = _filtered(
+            select(NodeRow), account_id=account_id, name=name, region=region, include_deleted=include_deleted
+        )
         with self._db.session_scope() as session:
             return [node_record(row) for row in session.scalars(query)]
+
+    def document(self, node_id: str) -> NodeDocument | None:
+        """The node's default read (`NodeDocument`), deleted or not; nothing JSON is decoded."""
+        with self._db.session_scope() as session:
+            found = read_documents(session, select(*DOCUMENT_COLUMNS).where(NodeRow.id == node_id))
+        return found[0] if found else None
+
+    def documents(
+        self,
+        *,
+        account_id: str | None = None,
+        name: str | None = None,
+        region: str | None = None,
+        include_deleted: bool = False,
+    ) -> list[NodeDocument]:
+        """`find` for default reads: the same nodes in the same order, as `NodeDocument`s."""
+        query = _filtered(
+            select(*DOCUMENT_COLUMNS),
+            account_id=account_id,
+            name=name,
+            region=region,
+            include_deleted=include_deleted,
+        )
+        with self._db.session_scope() as session:
+            return read_documents(session, query)
+
+    def refresh_public_specs(self) -> int:
+        """Render again the public text of every node whose text is missing or was rendered
+        under other rules (see `public_specs.py`); how many were rewritten."""
+        with self._db.session_scope() as session:
+            if not has_stale_public_specs(session):
+                return 0  # the usual case: no write lock taken
+        with self._db.session_scope(write=True) as session:
+            return refresh_public_specs(session)
 
     def update_node(
         self,
@@ -263,6 +323,7 @@ class NodeRepository:
             )
             .values(
                 spec=document,
+                **public_columns(document),
                 name=name,
                 spec_version=NodeRow.spec_version + 1,
                 updated_at=now,
@@ -319,6 +380,8 @@ class NodeRepository:
         for field in ("spec", "status_json"):
             if field in values:
                 values[field] = _document(values[field], field=field)
+        if "spec" in values:
+            values.update(public_columns(values["spec"]))
         if "status" in values:
             check_choice(values["status"], NODE_STATUSES, field="status")
         for field in ("name", "region", "resource_group_name", "phase"):

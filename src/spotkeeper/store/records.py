@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal, TypeVar
 
 # Public node status words shared by the edits rules, the engine and the API (see the briefing).
@@ -58,6 +58,9 @@ REQUEST_KINDS: Final[tuple[RequestKind, ...]] = (
     "detach_data_disk",
     "swap_os_disk",
 )
+
+# Writing last_used_at on every request would turn each authenticated read into a write.
+LAST_USED_RESOLUTION: Final = timedelta(minutes=1)
 
 _ID_PATTERN = re.compile(r"^(act|ssn|sin|tok)-[0-9a-f]{8}$")
 
@@ -131,6 +134,19 @@ class TokenRecord:
 
 
 @dataclass(frozen=True)
+class TokenHolder:
+    """A live token's account, and when the token's use was last recorded."""
+
+    account: Account
+    token_id: str
+    last_used_at: datetime | None
+
+    def use_is_stale(self, now: datetime) -> bool:
+        """Whether a use at `now` should be recorded (the last one is a minute old or more)."""
+        return self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION
+
+
+@dataclass(frozen=True)
 class NodeRecord:
     """One stateful node row.
 
@@ -161,6 +177,28 @@ class NodeRecord:
     deleted_at: datetime | None
     spec_version: int = 1
     failed_passes: int = 0
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class NodeDocument:
+    """What a default read of a node shows, read without decoding any stored JSON.
+
+    `public_spec` is the node's spec without its write-only fields, as compact JSON text (an
+    object), rendered when the spec was written (see `public_specs.py`). None: the spec is not
+    strict JSON (say, a NaN in an extension's settings), so there is no text to hand over; read
+    the full record with `NodeRepository.get` instead.
+    """
+
+    id: str
+    account_id: str
+    public_spec: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
 
     @property
     def is_deleted(self) -> bool:

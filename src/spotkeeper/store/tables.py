@@ -116,6 +116,10 @@ class NodeRow(Base):
     resource_group_name: Mapped[str] = mapped_column(String(90))
     spec: Mapped[dict[str, Any]]
     status_json: Mapped[dict[str, Any]]
+    # `spec` without its write-only fields, as JSON text, written with every write of `spec`
+    # (see `public_specs.py`); the form tags the rules it was rendered under. NULL: no text.
+    public_spec: Mapped[str | None] = mapped_column(Text)
+    public_spec_form: Mapped[str | None] = mapped_column(String(16))
     phase: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)

@@ -8,9 +8,12 @@ driver uses, so the engine sees one error vocabulary whichever provider it runs 
 
 Idempotency, as the port promises: `ensure_*` PUTs on deterministic names (the simulator's
 create-or-update keeps an existing NIC's address and an existing public IP's address);
-`ensure_vm` returns an existing VM of the same size, zone and priority untouched;
-`ensure_snapshot` returns an existing snapshot unchanged; `delete_*` of a missing resource is
-success. VMs are always created with `deleteOption: Detach` for their disks.
+`ensure_vm` returns an existing VM of the same size, zone and priority untouched, and sends
+anything else to the simulator's VM update (a resize of a deallocated VM, or Azure's
+`PropertyChangeNotAllowed` for a zone or priority change); `ensure_snapshot` returns an
+existing snapshot unchanged; `delete_*` of a missing resource is success. VMs are always
+created with `deleteOption: Detach` for their disks, and `delete_vm` sets Detach on a VM made
+elsewhere before deleting it (the port promises a VM's disks outlive it).
 """
 
 from __future__ import annotations
@@ -234,6 +237,12 @@ class SimCloudProvider:
 
     def delete_vm(self, resource_group: str, name: str) -> None:
         with _translated():
+            try:
+                self.sim.compute.keep_disks_on_delete(resource_group, name)
+            except ArmError as error:
+                if error.status != 404:
+                    raise
+                return
             self.sim.compute.delete_vm(resource_group, name)
 
     def deallocate_vm(self, resource_group: str, name: str) -> None:
@@ -357,6 +366,11 @@ class SimCloudProvider:
                     tuple(p.name for p in g.pools.values()),
                 )
                 for g in sim.gateways.list_app_gateways(location=region)
+            ) + tuple(
+                LoadBalancerInfo(
+                    b.resource_group, b.name, "loadBalancer", b.sku, tuple(p.name for p in b.pools.values())
+                )
+                for b in sim.load_balancers.list_load_balancers(location=region)
             )
             crgs = []
             for crg in sim.reservations.list_groups(location=region):

@@ -219,6 +219,8 @@ def vm_view(vm: VirtualMachine, now: datetime) -> Vm:
         ),
         user_data=vm.user_data,
         tags=dict(vm.tags),
+        generalized=vm.generalized,
+        ephemeral_os_disk=vm.os_disk_ephemeral,
     )
 
 
