@@ -2,8 +2,9 @@
 
 `spotkeeper up` is the main job: the API, the console, the worker and a simulated Azure in one
 process on one store. `spotkeeper serve` (API + console) and `spotkeeper worker` (the loop only)
-split it across processes sharing a PostgreSQL store. Everything else in the package takes its
-collaborators as arguments; only this module decides which store, cloud, clock and service a
+split it across processes sharing a PostgreSQL store and the Azure driver (their composition
+is `app_split`, built from the pieces here). Everything else in the package takes its
+collaborators as arguments; only these modules decide which store, cloud, clock and service a
 process gets, so tests and the benchmark build the same runtime the CLI runs.
 
 Decisions, each explained where it is made:
@@ -25,6 +26,7 @@ import socket
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -287,6 +289,7 @@ class Runtime:
     sim: SimAzure | None = None
     restored: bool = False
     snapshots: SimSnapshots | None = None
+    on_close: list[Callable[[], None]] = field(default_factory=list)  # e.g. the Azure driver's clients
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -321,6 +324,8 @@ class Runtime:
             thread.join(join_seconds)
         self._threads.clear()
         self.save_sim()
+        for release in self.on_close:
+            release()
         self.store.close()
 
 

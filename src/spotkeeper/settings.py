@@ -25,13 +25,16 @@ CLOUD_ENV = "SPOTKEEPER_CLOUD"
 SCENARIO_ENV = "SPOTKEEPER_SCENARIO"
 SIM_SPEED_ENV = "SPOTKEEPER_SIM_SPEED"
 SEED_ENV = "SPOTKEEPER_SEED"
+AZURE_SUBSCRIPTION_ENV = "AZURE_SUBSCRIPTION_ID"  # the Azure CLI's and SDK samples' own name
+AZURE_ENDPOINT_ENV = "SPOTKEEPER_AZURE_ENDPOINT"
+AZURE_CA_ENV = "SPOTKEEPER_AZURE_CA"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 DEFAULT_DATA_DIR = Path("~/.local/share/spotkeeper")
 DEFAULT_ACCOUNT_NAME = "default"
-CLOUDS = ("sim",)
+CLOUDS = ("sim", "azure")
 SCENARIOS = ("calm", "volatile", "drought")
 
 TOKEN_FILE = "token"
@@ -66,6 +69,11 @@ class ServerSettings:
     sim_speed: float = 1.0
     seed: int = 0
     token: str | None = None  # a token chosen by the operator ($SPOTKEEPER_TOKEN)
+    # --cloud azure: the subscription, and an ARM endpoint other than Azure's (the simulated
+    # Azure's facade from `spotkeeper sim serve`) with the CA certificate to trust for it
+    azure_subscription: str | None = None
+    azure_endpoint: str | None = None
+    azure_ca: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -78,6 +86,28 @@ class ServerSettings:
             raise ValueError(f"sim_speed: {self.sim_speed} must be positive")
         if self.token is not None and not self.token.strip():
             raise ValueError(f"{TOKEN_ENV}: is set but blank")
+        if self.cloud == "azure":
+            self._check_azure()
+
+    def _check_azure(self) -> None:
+        if not (self.azure_subscription or "").strip():
+            raise ValueError(
+                f"azure_subscription: --cloud azure needs the subscription (--azure-subscription or "
+                f"${AZURE_SUBSCRIPTION_ENV})"
+            )
+        endpoint = self.azure_endpoint
+        if endpoint is not None and not endpoint.startswith("https://"):
+            raise ValueError(
+                f"azure_endpoint: {endpoint!r} must be an https:// URL (Azure's SDK sends bearer tokens over "
+                "TLS only)"
+            )
+        if self.azure_ca is not None:
+            if endpoint is None:
+                raise ValueError(
+                    "azure_ca: a CA certificate is only for --azure-endpoint; Azure's own is trusted"
+                )
+            if not self.azure_ca.is_file():
+                raise ValueError(f"azure_ca: {self.azure_ca} is not a file")
 
     @property
     def url(self) -> str:

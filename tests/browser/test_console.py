@@ -168,19 +168,27 @@ def test_a_field_error_appears_beside_its_field_and_blocks_create(page: Any, con
 
 
 def test_editing_the_json_in_review_updates_the_summary(page: Any, console: Console) -> None:
+    from playwright.sync_api import expect
+
     open_wizard(page, console)
     page.locator(".q-stepper__tab").filter(has_text="Review").click()
     page.get_by_role("tab", name="JSON").click()
     page.get_by_role("switch", name="Edit mode").filter(visible=True).click()
     node = valid_node(name="from-json", description="typed into the JSON view")
     editor = page.locator(".cm-content").filter(visible=True)
+    expect(editor).to_have_attribute("contenteditable", "true")  # edit mode reached the browser
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(json.dumps(node, indent=2))
     page.wait_for_timeout(500)  # the edit reaches the server as the editor's change events
     shoot(page, "review-json-edited")
     page.get_by_role("button", name="Apply").filter(visible=True).click()
-    page.get_by_text("JSON applied; the node is valid").wait_for()
+    try:
+        page.get_by_text("JSON applied; the node is valid").wait_for(timeout=5000)
+    except Exception:
+        print("NOTIFS", page.locator(".q-notification").all_inner_texts())
+        print("EDITOR", page.locator(".cm-content").filter(visible=True).inner_text()[:300])
+        raise
     page.get_by_role("tab", name="Summary").click()
     summary = page.locator(".q-tab-panel").filter(visible=True)
     summary.get_by_text("from-json").wait_for()

@@ -1,21 +1,26 @@
 """The `cloud` fixture: one provider of the cloud port per parameter, each with the simulated
 Azure behind it as the test's control surface (faults, quotas, clock).
 
-Parameters today: "sim" (`SimCloudProvider` calling `SimAzure` directly). To add the real
-Azure driver against the ARM facade, add "azure-via-arm-facade" to `PROVIDERS` and build it in
-`_provider`: serve the same `SimAzure` over HTTPS and point `AzureCloudProvider` at it; every
-test then runs against both. A gap of one provider is marked with
-`pytest.mark.xfail(strict=True, reason=...)` in the test, never skipped silently.
+Parameters: "sim" (`SimCloudProvider` calling `SimAzure` directly) and "azure-via-arm-facade"
+(the real Azure driver, `AzureCloudProvider` over the official SDK, talking HTTPS to the ARM
+facade serving the same `SimAzure`; one facade server per session, handed each test's fresh
+simulator). Every test runs against both. A gap of one provider is marked with
+`pytest.mark.xfail(strict=True, reason=...)` in the test (or, for the Azure driver, in
+`AZURE_GAPS` below), never skipped silently. The live Azure run is
+`tests/contract/test_azure_driver_live.py` (it cannot steer a real subscription through
+`cloud.sim`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
 from spotkeeper.clock import ManualClock
+from spotkeeper.cloud.azure import AzureCloudProvider, FacadeScheduledEvents, StaticTokenCredential
 from spotkeeper.cloud.port import (
     CloudProvider,
     DataDiskAttach,
@@ -30,8 +35,21 @@ from spotkeeper.cloud.port import (
 )
 from spotkeeper.cloud.sim import SimCloudProvider
 from spotkeeper.sim import DefaultWorld, SimAzure, seed_default_world
+from spotkeeper.sim.arm import ArmServer
+from spotkeeper.sim.arm.operations import OperationBook
 
-PROVIDERS = ["sim"]
+PROVIDERS = ["sim", "azure-via-arm-facade"]
+# Known gaps of the Azure driver over the ARM facade: test name -> why it cannot pass.
+AZURE_GAPS: dict[str, str] = {
+    "test_reserved_nic_is_a_conflict_with_retry_after": (
+        "Azure states only the whole 180 s NIC reservation in its message (no Retry-After on a 400), "
+        "so the driver's retry_after is 180, not the 150 s left"
+    ),
+    "test_a_generalized_vm_reports_it_and_cannot_start": (
+        "ARM facade: the instance view of a generalized VM lacks Azure's OSState/generalized status"
+    ),
+    "test_inventory_lists_the_world": "ARM facade: GET .../loadBalancers always answers an empty list",
+}
 RG = "sk-sandbox"
 REGION = "eastus"
 UBUNTU = ImageRef(
@@ -105,6 +123,49 @@ def _provider(name: str) -> CloudUnderTest:
     raise ValueError(f"unknown provider {name!r}")
 
 
+@pytest.fixture(scope="session")
+def arm_server() -> Iterator[ArmServer]:
+    server = ArmServer(SimAzure(ManualClock(), seed=3))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _serve(server: ArmServer, sim: SimAzure) -> None:
+    """Point the session's facade at this test's simulator (a fresh one per test)."""
+    server.sim = server.facade.sim = sim
+    server.facade.operations = OperationBook(sim)
+
+
 @pytest.fixture(params=PROVIDERS)
-def cloud(request: pytest.FixtureRequest) -> CloudUnderTest:
-    return _provider(str(request.param))
+def cloud(request: pytest.FixtureRequest) -> Iterator[CloudUnderTest]:
+    name = str(request.param)
+    if name != "azure-via-arm-facade":
+        yield _provider(name)
+        return
+    server: ArmServer = request.getfixturevalue("arm_server")
+    clock = ManualClock()
+    sim = SimAzure(clock, seed=3)
+    world = seed_default_world(sim)
+    _serve(server, sim)
+    with AzureCloudProvider(
+        StaticTokenCredential(),
+        sim.subscription_id,
+        base_url=server.base_url,
+        connection_verify=server.ca_pem,
+        polling_interval=0.01,
+        retry_total=0,
+        clock=clock,
+        scheduled_events=FacadeScheduledEvents(server.base_url, verify=server.ca_pem),
+    ) as provider:
+        yield CloudUnderTest(name, provider, sim, clock, world)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("cloud") != "azure-via-arm-facade":
+            continue
+        reason = AZURE_GAPS.get(item.name.split("[", 1)[0])
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from spotkeeper.spec.models import parse_node
 from spotkeeper.whatif import WhatIf
 from tests.engine.scenario_support import (
@@ -117,3 +119,27 @@ def test_a_recycle_replaces_the_vm_even_where_a_restart_would_do(world: WhatIf) 
     assert node(world, node_id).status == "active", log_of(world, node_id)
     assert vm_of(world, node_id).vm_id != old.vm_id
     assert not any("again in place" in m for m in messages(world, node_id))
+
+
+@pytest.mark.parametrize(("persistence", "in_place"), [
+    ({}, True),
+    ({"shouldPersistNetwork": False}, True),
+    ({"shouldPersistOsDisk": False}, False),  # a fresh OS disk from the image needs a new VM
+    ({"shouldPersistDataDisks": False}, False),  # new empty data disks: a replacement
+    ({"osDiskPersistenceMode": "onLaunch"}, False),  # onLaunch promises a restore from snapshot
+    ({"dataDisksPersistenceMode": "onLaunch"}, False),
+], ids=["all-reattach", "network-not-persisted", "os-not-persisted", "data-not-persisted",
+        "os-on-launch", "data-on-launch"])
+def test_only_what_a_replacement_would_also_keep_restarts_in_place(
+    world: WhatIf, persistence: dict[str, object], in_place: bool
+) -> None:
+    spec = node_spec()
+    spec["persistence"].update(persistence)
+    node_id = launch(world, spec)
+    old = vm_of(world, node_id)
+
+    evict(world, node_id)
+
+    assert node(world, node_id).status == "active", log_of(world, node_id)
+    assert (vm_of(world, node_id).vm_id == old.vm_id) is in_place
+    assert ("vm.delete.accepted" in trace_kinds(world, old.id)) is not in_place

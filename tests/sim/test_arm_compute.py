@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 
+from spotkeeper.clock import ScaledClock
+from spotkeeper.sim import SimAzure, seed_default_world
+from spotkeeper.sim.arm import ArmServer
 from tests.sim.test_arm_support import RG, Facade, facade, start_facade
 
 __all__ = ["facade"]
@@ -131,7 +134,7 @@ def test_a_create_that_fails_asynchronously_raises_with_the_operation_code(facad
 def test_throttled_request_is_429_with_an_integer_retry_after(facade: Facade) -> None:
     facade.sim.faults.throttle("arm.get", retry_after=2.5, times=1)
     with pytest.raises(HttpResponseError) as caught:
-        facade.compute(retry_total=0).virtual_machines.list(RG)
+        list(facade.compute(retry_total=0).virtual_machines.list(RG))
     assert caught.value.status_code == 429
     assert caught.value.response is not None and caught.value.response.headers["Retry-After"] == "3"
     assert caught.value.error is not None and caught.value.error.code == "TooManyRequests"
@@ -199,3 +202,65 @@ def test_vms_are_listed_by_group_and_by_subscription(facade: Facade) -> None:
     assert [v.name for v in compute.virtual_machines.list(RG)] == ["node11"]
     assert [v.name for v in compute.virtual_machines.list_all()] == ["node11"]
     assert [v.name for v in compute.virtual_machines.list_by_location("eastus")] == ["node11"]
+
+
+def test_os_disk_with_delete_option_goes_with_its_vm_unless_patched_to_detach(facade: Facade) -> None:
+    compute = facade.compute()
+    disk_ids = {}
+    for name in ("gone", "kept"):
+        nic = facade.nic(f"{name}-nic")
+        body = facade.vm_body(nic.id)
+        body["properties"]["storageProfile"]["osDisk"]["deleteOption"] = "Delete"
+        disk_ids[name] = (
+            compute.virtual_machines.begin_create_or_update(RG, name, body)
+            .result()
+            .storage_profile.os_disk.managed_disk.id
+        )
+    compute.virtual_machines.begin_update(
+        RG,
+        "kept",
+        {"properties": {"storageProfile": {"osDisk": {"deleteOption": "Detach"}, "dataDisks": []}}},
+    ).result()
+    assert compute.virtual_machines.get(RG, "kept").storage_profile.os_disk.delete_option == "Detach"
+    for name in ("gone", "kept"):
+        compute.virtual_machines.begin_delete(RG, name).result()
+    remaining = {d.id.lower() for d in compute.disks.list_by_resource_group(RG)}
+    assert disk_ids["kept"].lower() in remaining and disk_ids["gone"].lower() not in remaining
+
+
+def test_extension_put_through_the_sdk_is_listed_on_the_vm(facade: Facade) -> None:
+    facade.vm("node12")
+    compute = facade.compute()
+    extension = compute.virtual_machine_extensions.begin_create_or_update(
+        RG,
+        "node12",
+        "agent",
+        {
+            "location": "eastus",
+            "properties": {
+                "publisher": "Microsoft.Azure.Extensions",
+                "type": "CustomScript",
+                "typeHandlerVersion": "2.1",
+                "settings": {"commandToExecute": "echo hi"},
+                "protectedSettings": {"secret": "never echoed"},
+            },
+        },
+    ).result()
+    assert extension.provisioning_state == "Succeeded" and extension.protected_settings is None
+    listed = compute.virtual_machine_extensions.list(RG, "node12")
+    assert [(e.name, e.properties.type) for e in listed.value] == [("agent", "CustomScript")]
+
+
+def test_with_a_scaled_clock_the_polls_see_the_create_finish_in_real_time() -> None:
+    sim = SimAzure(ScaledClock(5000.0), seed=3, latency="azure-typical")
+    world = seed_default_world(sim)
+    with ArmServer(sim) as server:
+        running = Facade(sim, world, server, sim.clock)
+        nic = running.nic("rt-nic")
+        vm = (
+            running.compute()
+            .virtual_machines.begin_create_or_update(RG, "rt", running.vm_body(nic.id))
+            .result()
+        )
+    assert vm.provisioning_state == "Succeeded"
+    assert any(e.kind == "vm.create.succeeded" for e in sim.trace)

@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
-from spotkeeper.clock import ManualClock
+from spotkeeper.clock import Clock, ManualClock
 from spotkeeper.sim import DefaultWorld, SimAzure, seed_default_world
 from spotkeeper.sim.arm import ArmServer
 
@@ -44,7 +45,7 @@ class Facade:
     sim: SimAzure
     world: DefaultWorld
     server: ArmServer
-    clock: ManualClock
+    clock: Clock
 
     @property
     def base_url(self) -> str:
@@ -233,3 +234,26 @@ def test_control_api_writes_disk_content_whose_fingerprint_the_simulator_reports
         read = client.get(f"/_sim/disks{disk.id}/content").json()
     assert written["fingerprint"] == facade.sim.disk_fingerprint(disk.id)
     assert read["base64"] == "b3JkZXJzOiA0Mg=="
+
+
+def test_control_api_quota_makes_the_next_vm_exceed_it(facade: Facade) -> None:
+    with facade.http() as client:
+        reply = client.put(
+            "/_sim/quotas", json={"region": "eastus", "family": "DSv5", "vcpus": 0, "lifecycle": "spot"}
+        )
+    assert reply.status_code == 200
+    nic = facade.nic("q-nic")
+    with pytest.raises(HttpResponseError) as caught:
+        facade.compute().virtual_machines.begin_create_or_update(RG, "over", facade.vm_body(nic.id))
+    assert caught.value.status_code == 409 and "quota" in str(caught.value.message)
+
+
+def test_data_a_vm_writes_before_its_eviction_is_on_its_disk_after_it(facade: Facade) -> None:
+    vm = facade.vm("db")
+    with facade.http() as client:
+        written = client.put(f"/_sim/vms/{RG}/db/disks/os/content", json={"text": "orders: 1024"}).json()
+        facade.compute().virtual_machines.simulate_eviction(RG, "db")
+        client.post("/_sim/clock/advance", json={"seconds": 30})
+        after = client.get(f"/_sim/disks{vm.storage_profile.os_disk.managed_disk.id}/content").json()
+    assert facade.sim.vm(RG, "db").power_state == "deallocated"
+    assert after["fingerprint"] == written["fingerprint"]

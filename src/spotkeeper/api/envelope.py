@@ -64,10 +64,14 @@ def success(request: Request, clock: Clock, *, kind: str, items: Sequence[Any]) 
     embedded as it is (a list of 1,000 nodes is then joined, not encoded)."""
     response = {"status": {"code": 200, "message": "OK"}, "kind": kind}
     head = render_json({"request": request_part(request, clock), "response": response})
-    rendered = ",".join(item.text if isinstance(item, RenderedJson) else render_json(item) for item in items)
     # `head` ends with the two closing braces of `response` and of the envelope.
-    body = f'{head[:-2]},"items":[{rendered}],"count":{len(items)}}}}}'
-    return Response(body.encode("utf-8"), status_code=200, media_type="application/json")
+    parts = [f'{head[:-2]},"items":['.encode()]
+    for index, item in enumerate(items):
+        if index:
+            parts.append(b",")
+        parts.append((item.text if isinstance(item, RenderedJson) else render_json(item)).encode())
+    parts.append(f'],"count":{len(items)}}}}}'.encode())
+    return Response(b"".join(parts), status_code=200, media_type="application/json")
 
 
 def render_json(value: object) -> str:

@@ -1,7 +1,8 @@
 """`ConsoleBackend` over the service's use cases (`spotkeeper.service.NodeService`).
 
-This is the one module of the console that imports the rest of spotkeeper. It calls the use
-cases, turns their wire-shaped answers into the console's views, and turns their failures
+With `service_choices` (the pick-lists, images and size table), this is the only part of the
+console that imports the rest of spotkeeper. It calls the use cases, turns their wire-shaped
+answers into the console's views, and turns their failures
 (`SpecError` with problems, the service's typed errors) into `Refused`. A few answers the
 service does not offer as use cases yet are read from the layer that owns them, each marked
 `# not a use case yet`; the report to the lead lists them so they can move into the service.
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
+from spotkeeper.console import service_choices as choices
 from spotkeeper.console.backend import Refused, SignInRefused, StateAction
 from spotkeeper.console.views import (
     AuthoringReport,
@@ -22,20 +24,15 @@ from spotkeeper.console.views import (
     DiskView,
     FieldProblem,
     ImageChoice,
-    LoadBalancerChoice,
     LogLine,
-    NamedResource,
     NicView,
     NodeDetail,
     NodeResources,
     NodeRow,
     PickLists,
     RegionChoice,
-    ReservationGroupChoice,
-    SizeChoice,
     SizeTable,
     Viewer,
-    VirtualNetworkChoice,
 )
 from spotkeeper.engine.schedule import describe_cron
 from spotkeeper.service import NodeService, ServiceError, Unauthorized
@@ -386,119 +383,14 @@ class ServiceBackend:
 
     # --- choices ---------------------------------------------------------------------------------
     def regions(self) -> list[RegionChoice]:
-        catalog = self.service.ctx.catalog  # not a use case yet
-        return [
-            RegionChoice(name=r.name, display_name=r.display_name, zones=tuple(r.zones))
-            for r in sorted(catalog.regions.values(), key=lambda r: r.display_name)
-        ]
+        return choices.regions(self.service)
 
     def pick_lists(self, viewer: Viewer, region: str) -> PickLists:
-        found = _call(lambda: self.service.inventory(region=region))
-        images = [i for i in self._images(region) if i.kind != "marketplace"]
-
-        def named(items: Any) -> tuple[NamedResource, ...]:
-            return tuple(NamedResource(resource_group=i["resourceGroupName"], name=i["name"]) for i in items)
-
-        return PickLists(
-            region=region,
-            resource_groups=tuple(found.get("resourceGroups") or ()),
-            virtual_networks=tuple(
-                VirtualNetworkChoice(
-                    resource_group=v["resourceGroupName"],
-                    name=v["name"],
-                    subnets=tuple((s["name"], s.get("addressPrefix") or "") for s in v["subnets"]),
-                )
-                for v in found.get("virtualNetworks") or ()
-            ),
-            security_groups=named(found.get("networkSecurityGroups") or ()),
-            application_security_groups=named(found.get("applicationSecurityGroups") or ()),
-            load_balancers=tuple(
-                LoadBalancerChoice(
-                    resource_group=b["resourceGroupName"],
-                    name=b["name"],
-                    type=b["type"],
-                    sku=b.get("sku") or "",
-                    backend_pools=tuple(b.get("backendPoolNames") or ()),
-                )
-                for b in found.get("loadBalancers") or ()
-            ),
-            reservation_groups=tuple(
-                ReservationGroupChoice(
-                    resource_group=g["resourceGroupName"],
-                    name=g["name"],
-                    zones=tuple(g.get("zones") or ()),
-                    sizes=tuple(sorted({r["vmSize"] for r in g.get("reservations") or ()})),
-                )
-                for g in found.get("capacityReservationGroups") or ()
-            ),
-            images=tuple(images),
-        )
+        del viewer  # every account sees the one subscription the cloud provider is bound to
+        return _call(lambda: choices.pick_lists(self.service, region))
 
     def marketplace_images(self, region: str) -> list[ImageChoice]:
-        return [i for i in self._images(region) if i.kind == "marketplace"]
-
-    def _images(self, region: str) -> list[ImageChoice]:
-        items = _call(lambda: self.service.catalog_images(region=region))
-        choices: list[ImageChoice] = []
-        galleries: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for item in items:
-            kind = item.get("kind")
-            if kind == "marketplace":
-                choices.append(
-                    ImageChoice(
-                        kind="marketplace",
-                        os=item["os"],
-                        generation=item["generation"],
-                        architecture=item["architecture"],
-                        label=item.get("displayName") or item["sku"],
-                        publisher=item["publisher"],
-                        offer=item["offer"],
-                        sku=item["sku"],
-                    )
-                )
-            elif kind == "custom":
-                choices.append(
-                    ImageChoice(
-                        kind="custom",
-                        os=item["os"],
-                        generation=item["generation"],
-                        architecture=item["architecture"],
-                        label=item["name"],
-                        resource_group=item["resourceGroupName"],
-                        name=item["name"],
-                        specialized=item.get("osState") == "Specialized",
-                        has_data_disks=bool(item.get("dataDiskLuns")),
-                    )
-                )
-            elif kind == "gallery":
-                key = (item["resourceGroupName"], item.get("galleryName") or "", item["name"])
-                galleries.setdefault(key, []).append(item)
-        for (resource_group, gallery, name), versions in sorted(galleries.items()):
-            first = versions[0]
-            choices.append(
-                ImageChoice(
-                    kind="gallery",
-                    os=first["os"],
-                    generation=first["generation"],
-                    architecture=first["architecture"],
-                    label=name,
-                    resource_group=resource_group,
-                    name=name,
-                    gallery=gallery,
-                    versions=tuple(
-                        sorted(
-                            {
-                                str(v.get("version"))
-                                for v in versions
-                                if v.get("version") and v.get("version") != "latest"
-                            }
-                        )
-                    ),
-                    specialized=first.get("osState") == "Specialized",
-                    has_data_disks=any(v.get("dataDiskLuns") for v in versions),
-                )
-            )
-        return choices
+        return [i for i in _call(lambda: choices.images(self.service, region)) if i.kind == "marketplace"]
 
     def size_table(
         self,
@@ -511,44 +403,18 @@ class ServiceBackend:
         excluded: Sequence[str] = (),
         lifecycle: Literal["spot", "od"] = "spot",
     ) -> SizeTable:
-        # The service reads generation and architecture from a marketplace URN only; for custom and
-        # gallery images the table is filtered by OS alone (see the report).
-        urn = (
-            f"{image.publisher}:{image.offer}:{image.sku}" if image and image.kind == "marketplace" else None
-        )
-        # The use case takes the bounds by their Python names (min_cpu), not the wire's (minCpu).
-        bounds = (
-            None if attributes is None else {_snake(k): v for k, v in attributes.items() if v is not None}
-        )
-        items = _call(
-            lambda: self.service.catalog_sizes(
+        return _call(
+            lambda: choices.size_table(
+                self.service,
                 region=region,
                 os=os,
-                image=urn,
+                image=image,
                 security_type=security_type,
+                attributes=attributes,
+                excluded=excluded,
                 lifecycle=lifecycle,
-                attributes=bounds,
             )
         )
-        skip = {name.lower() for name in excluded}
-        supported: list[SizeChoice] = []
-        unsupported: list[SizeChoice] = []
-        for item in items:
-            if item["vmSize"] in skip:
-                continue
-            choice = SizeChoice(
-                name=item["name"],
-                wire_name=item["vmSize"],
-                size_type=item["sizeType"],
-                vcpus=item["vCpus"],
-                memory_gib=item["memoryGiB"],
-                storage_gib=item["storageGiB"],
-                spot_month_usd=item.get("spotCostPerMonth"),
-                od_month_usd=item.get("odCostPerMonth"),
-                reasons=tuple(item.get("reasons") or ()),
-            )
-            (supported if item.get("supported") else unsupported).append(choice)
-        return SizeTable(supported=supported, unsupported=unsupported)
 
 
 def _disk(
@@ -571,7 +437,3 @@ def _disk(
 def _secret_absent(problem: FieldProblem) -> bool:
     """In an edit, write-only fields are not shown, so "password required" means "keep it"."""
     return problem.code == "REQUIRED" and problem.field.endswith("login.password")
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)

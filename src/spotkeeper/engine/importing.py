@@ -31,7 +31,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from spotkeeper.cloud.errors import NotFound
-from spotkeeper.cloud.port import ResourceKind
+from spotkeeper.cloud.port import ResourceKind, Vm
 from spotkeeper.engine import blueprint
 from spotkeeper.engine.accounting import stop_costs
 from spotkeeper.engine.arm_ids import parse_resource_id
@@ -66,15 +66,7 @@ def survey(ctx: PassContext, op: Operation) -> StepOutcome:
         vm = ctx.cloud.get_vm(rg, name)
     except NotFound:
         return Fail(f"VM {name} does not exist in resource group {rg}")
-    owner = vm.tags.get(NODE_TAG)
-    refusal = (
-        f"VM {name} is generalized; a generalized VM cannot be imported" if vm.generalized
-        else f"VM {name} has an ephemeral OS disk, which cannot be snapshotted; it cannot be imported"
-        if vm.ephemeral_os_disk
-        else f"VM {name} is in {vm.region}, the node in {ctx.region}" if vm.region != ctx.region.lower()
-        else f"VM {name} belongs to stateful node {owner}" if owner and owner != ctx.node_id
-        else None
-    )
+    refusal = _why_not_importable(ctx, vm)
     if refusal is not None:
         return Fail(refusal)
     disks = [_source_disk(ctx, "os", vm.os_disk_id, None, "ReadWrite")]
@@ -192,6 +184,19 @@ def finish_import(ctx: PassContext, op: Operation) -> StepOutcome:
     ctx.log(f"import of {source.original_vm_name} complete; {len(originals)} original resource(s) "
             f"will be deleted after {source.resources_retention_time} h")
     return Done()
+
+
+def _why_not_importable(ctx: PassContext, vm: Vm) -> str | None:
+    if vm.generalized:
+        return f"VM {vm.name} is generalized; a generalized VM cannot be imported"
+    if vm.ephemeral_os_disk:
+        return f"VM {vm.name} has an ephemeral OS disk, which cannot be snapshotted; it cannot be imported"
+    if vm.region != ctx.region.lower():
+        return f"VM {vm.name} is in {vm.region}, the node in {ctx.region}; it cannot be imported"
+    owner = vm.tags.get(NODE_TAG)
+    if owner and owner != ctx.node_id:
+        return f"VM {vm.name} belongs to stateful node {owner}"
+    return None
 
 
 def _source_disk(ctx: PassContext, role: str, disk_id: str, lun: int | None, caching: str) -> SourceDisk:

@@ -16,8 +16,9 @@ keys. Choices:
 
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii  # what json.dumps uses for a str
 from typing import Any
 
 from spotkeeper.engine.phases import public_status
@@ -25,12 +26,9 @@ from spotkeeper.engine.state import NodeState
 from spotkeeper.service.context import node_phase, node_state
 from spotkeeper.service.dates import wire_time
 from spotkeeper.store import EventRecord, ImportRecord, NodeDocument, NodeRecord
-from spotkeeper.store.public_specs import without_secrets
+from spotkeeper.store.public_specs import public_spec
 
 NODE_KIND = "spotinst:azure:statefulNode"
-# Keys the view puts around the spec; a spec carrying one of them takes the dict path, whose
-# merge decides which value wins (no spec written through the service carries them).
-_VIEW_KEYS = ('"id":', '"createdAt":', '"updatedAt":')
 
 
 @dataclass(frozen=True)
@@ -60,26 +58,27 @@ def node_view(record: NodeRecord) -> dict[str, Any]:
     """The node as `GET /statefulNode/{id}` returns it (secrets left out)."""
     return {
         "id": record.id,
-        **without_secrets(record.spec),
+        **public_spec(record.spec),
         "createdAt": wire_time(record.created_at),
         "updatedAt": wire_time(record.updated_at),
     }
 
 
 def node_document_view(document: NodeDocument) -> RenderedJson | None:
-    """`node_view` of the same node as JSON text, spliced from its public spec text.
-
-    None when the text cannot stand in for the dict (no text, or a key the view adds appears
-    in it): the caller builds `node_view` from the full record instead.
-    """
+    """`node_view` of the same node as JSON text, spliced from its public spec text (which
+    holds none of the keys put around it); None if the store has no text for it."""
     spec = document.public_spec
-    if spec is None or any(key in spec for key in _VIEW_KEYS):
+    if spec is None:
         return None
-    inner = spec[1:-1]
     return RenderedJson(
-        f'{{"id":{json.dumps(document.id)}{"," if inner else ""}{inner},'
-        f'"createdAt":"{wire_time(document.created_at)}","updatedAt":"{wire_time(document.updated_at)}"}}'
+        f'{{"id":{encode_basestring_ascii(document.id)}{"," if len(spec) > 2 else ""}{spec[1:-1]},'
+        f'"createdAt":"{_wire_time(document.created_at)}","updatedAt":"{_wire_time(document.updated_at)}"}}'
     )
+
+
+# A list formats two times per node, and they rarely change between lists (creation never,
+# the last update only when the node changes): remember the text of recent ones.
+_wire_time = functools.lru_cache(maxsize=1 << 14)(wire_time)
 
 
 def status_view(record: NodeRecord) -> dict[str, Any]:

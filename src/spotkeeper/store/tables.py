@@ -14,6 +14,7 @@ drift. Two column types smooth over the dialects:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite: what the stacked processors do (`DATETIME` parses with `fromisoformat`, then
+        # `process_result_value`), in one call; a list reads thousands of these. The stored
+        # text is naive UTC, so it is parsed with its offset added: `datetime.replace` costs
+        # twenty times what parsing does.
+        def parse(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # not our naive text (already with an offset, or a bare date)
+                parsed = datetime.fromisoformat(value)
+                return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+        return parse
 
 
 class Base(DeclarativeBase):

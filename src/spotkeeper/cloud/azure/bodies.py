@@ -59,7 +59,12 @@ def platform_image_id(ref: ImageRef, region: str, subscription_id: str, version:
 
 def image_reference(ref: ImageRef, subscription_id: str) -> Json:
     if ref.kind == "marketplace":
-        return {"publisher": ref.publisher, "offer": ref.offer, "sku": ref.sku, "version": ref.version or "latest"}
+        return {
+            "publisher": ref.publisher,
+            "offer": ref.offer,
+            "sku": ref.sku,
+            "version": ref.version or "latest",
+        }
     return {"id": image_id(ref, subscription_id)}
 
 
@@ -242,10 +247,15 @@ def vm_body(
         profile: Json = {"encryptionAtHost": security.encryption_at_host}
         if security.security_type != "Standard":
             profile["securityType"] = security.security_type
-            profile["uefiSettings"] = {"secureBootEnabled": security.secure_boot, "vTpmEnabled": security.vtpm}
+            profile["uefiSettings"] = {
+                "secureBootEnabled": security.secure_boot,
+                "vTpmEnabled": security.vtpm,
+            }
         properties["securityProfile"] = profile
     if spec.capacity_reservation_group_id:
-        properties["capacityReservation"] = {"capacityReservationGroup": {"id": spec.capacity_reservation_group_id}}
+        properties["capacityReservation"] = {
+            "capacityReservationGroup": {"id": spec.capacity_reservation_group_id}
+        }
     if spec.boot_diagnostics:
         boot: Json = {"enabled": True}
         if spec.boot_diagnostics_storage_uri:

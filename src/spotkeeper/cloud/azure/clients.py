@@ -20,7 +20,6 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from spotkeeper.clock import Clock
 
-
 # azure-core's own defaults, restated so an option left unset means "as the SDK would do".
 SDK_POLLING_INTERVAL_S = 30.0
 SDK_RETRY_TOTAL = 10

@@ -16,6 +16,8 @@ reported later on the VM, are remembered for `get_market` (`market.RefusalMemory
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as compute
 
@@ -23,13 +25,15 @@ from spotkeeper.cloud.arm_codes import CAPACITY_CODES
 from spotkeeper.cloud.azure import bodies, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import arm_id, same_id
+from spotkeeper.cloud.azure.ids import arm_id, name_of, same_id
 from spotkeeper.cloud.azure.market import RefusalMemory
 from spotkeeper.cloud.azure.scheduled_events import ScheduledEventsSource
 from spotkeeper.cloud.errors import CapacityUnavailable, Conflict, InvalidRequest
 from spotkeeper.cloud.port import (
     DataDiskAttach,
+    ImageRef,
     OsDiskAttach,
+    OsDiskFromImage,
     ScheduledEvent,
     Vm,
     VmSpec,
@@ -67,7 +71,12 @@ class ComputeOperations:
                 return existing
             self._refuse_fixed_changes(spec, existing)
         os_type = existing.os_type if existing is not None else self._attached_os_type(spec)
-        body = bodies.vm_body(spec, self.clients.subscription_id, attached_os_type=os_type, update=existing is not None)
+        if existing is not None and isinstance(spec.os_disk, OsDiskFromImage) and existing.os_disk_id:
+            # An update names the OS disk the VM has, whatever name a fresh one would get.
+            spec = replace(spec, os_disk=replace(spec.os_disk, name=name_of(existing.os_disk_id)))
+        body = bodies.vm_body(
+            spec, self.clients.subscription_id, attached_os_type=os_type, update=existing is not None
+        )
         lifecycle = lifecycle_of(spec.priority)
         try:
             with translated(size=spec.size, zone=spec.zone, lifecycle=lifecycle):
@@ -96,16 +105,7 @@ class ComputeOperations:
         if isinstance(spec.os_disk, OsDiskAttach):
             if not same_id(spec.os_disk.disk_id, vm.os_disk_id):
                 changes.append(f"OS disk {vm.os_disk_id} → {spec.os_disk.disk_id}")
-        elif vm.image is not None and (
-            (vm.image.kind, vm.image.publisher.lower(), vm.image.offer.lower(), vm.image.sku.lower(), vm.image.name)
-            != (
-                spec.os_disk.image.kind,
-                spec.os_disk.image.publisher.lower(),
-                spec.os_disk.image.offer.lower(),
-                spec.os_disk.image.sku.lower(),
-                spec.os_disk.image.name,
-            )
-        ):
+        elif vm.image is not None and _image_identity(vm.image) != _image_identity(spec.os_disk.image):
             changes.append("image")
         if changes:
             raise Conflict(
@@ -151,11 +151,15 @@ class ComputeOperations:
 
     def _accepted_vm(self, spec: VmSpec, os_type: str | None) -> Vm:
         """The VM Azure accepted but does not show yet (ARM is eventually consistent)."""
-        vm_id = arm_id(self.clients.subscription_id, spec.resource_group, COMPUTE, "virtualMachines", spec.name)
+        vm_id = arm_id(
+            self.clients.subscription_id, spec.resource_group, COMPUTE, "virtualMachines", spec.name
+        )
         os_disk_id = (
             spec.os_disk.disk_id
             if isinstance(spec.os_disk, OsDiskAttach)
-            else arm_id(self.clients.subscription_id, spec.resource_group, COMPUTE, "disks", spec.os_disk.name)
+            else arm_id(
+                self.clients.subscription_id, spec.resource_group, COMPUTE, "disks", spec.os_disk.name
+            )
         )
         return Vm(
             id=vm_id,
@@ -235,7 +239,9 @@ class ComputeOperations:
         if vm.power_state in ("running", "starting"):
             return
         if vm.generalized:
-            raise Conflict(f"VM {name} is generalized: Azure never starts it again", code="OperationNotAllowed")
+            raise Conflict(
+                f"VM {name} is generalized: Azure never starts it again", code="OperationNotAllowed"
+            )
         try:
             with translated(size=vm.size, zone=vm.zone, lifecycle=vm.lifecycle):
                 self.clients.compute.virtual_machines.begin_start(resource_group, name, polling=False)
@@ -278,6 +284,14 @@ class ComputeOperations:
             )
 
 
+def _image_identity(ref: ImageRef) -> tuple[str, ...]:
+    """What names an image, whatever version of it a VM was made from."""
+    return tuple(
+        part.lower()
+        for part in (ref.kind, ref.publisher, ref.offer, ref.sku, ref.resource_group, ref.gallery, ref.name)
+    )
+
+
 def _detach_everything(model: compute.VirtualMachine) -> dict[str, object] | None:
     """The PATCH that sets `deleteOption: Detach` on every disk and NIC of a VM made outside the
     port; None when they all say Detach already (a list in a PATCH replaces the whole list)."""
@@ -288,7 +302,7 @@ def _detach_everything(model: compute.VirtualMachine) -> dict[str, object] | Non
     nics = list((props.network_profile.network_interfaces if props and props.network_profile else None) or [])
 
     def deleting(option: object) -> bool:
-        return str(option or "Detach").lower() == "delete"
+        return (mapping.sdk_word(option) or "Detach").lower() == "delete"
 
     if not (
         (os_disk is not None and deleting(os_disk.delete_option))
@@ -303,8 +317,8 @@ def _detach_everything(model: compute.VirtualMachine) -> dict[str, object] | Non
                 "dataDisks": [
                     {
                         "lun": d.lun,
-                        "createOption": str(d.create_option),
-                        "caching": str(d.caching or "None"),
+                        "createOption": mapping.sdk_word(d.create_option) or "Attach",
+                        "caching": mapping.sdk_word(d.caching) or "None",
                         "managedDisk": {"id": d.managed_disk.id if d.managed_disk else None},
                         "deleteOption": "Detach",
                     }

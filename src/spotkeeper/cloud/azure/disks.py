@@ -15,7 +15,7 @@ from __future__ import annotations
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as compute
 
-from spotkeeper.cloud.azure import bodies, mapping
+from spotkeeper.cloud.azure import bodies, image_views, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
 from spotkeeper.cloud.azure.ids import arm_id, same_id
@@ -104,7 +104,8 @@ class DiskOperations:
             return {"galleryImageReference": {"id": bodies.image_id(image, sub)}}
         if image.kind == "custom":
             raise InvalidRequest(
-                "Azure makes disks from marketplace or gallery images only, not from a managed (custom) image",
+                "Azure makes disks from marketplace or gallery images only, "
+                "not from a managed (custom) image",
                 code="InvalidParameter",
             )
         version = image.version or "latest"
@@ -116,7 +117,7 @@ class DiskOperations:
             if not found:
                 raise NotFound(f"no version of image {image.publisher}:{image.offer}:{image.sku} in {region}")
             # Compared as numbers: Azure's own "name desc" order is textual ("1.10" < "1.9").
-            version = max((v.name for v in found), key=mapping.version_key)
+            version = max((v.name for v in found), key=image_views.version_key)
         return {"imageReference": {"id": bodies.platform_image_id(image, region, sub, version)}}
 
     def _accepted_disk(self, spec: DiskSpec) -> Disk:

@@ -6,11 +6,16 @@ The SDK raises azure-core exceptions whose class says little: every 409 is a
 So the decision is made on the ARM error code, status and message through the table every
 ARM-speaking provider shares (`cloud.arm_codes`); this module only extracts those three and the
 wait Azure asked for (`Retry-After` in seconds or as an HTTP date, or `x-ms-retry-after-ms`).
-Failures to reach Azure at all (connection refused, DNS, TLS, timeouts) are transient.
+Azure sends `Retry-After` with 429 and 5xx only; a state conflict states its wait in the
+message instead ("... or retry after 180 seconds" for a NIC still reserved for a deleted VM),
+and that figure becomes the error's `retry_after` (the whole reservation: Azure does not say how
+much of it is left). Failures to reach Azure at all (connection refused, DNS, TLS, timeouts)
+are transient.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +30,8 @@ from azure.core.exceptions import (
 
 from spotkeeper.cloud.arm_codes import to_cloud_error
 from spotkeeper.cloud.errors import CloudError, TransientCloudError
+
+_STATED_WAIT = re.compile(r"retry after (\d+(?:\.\d+)?) seconds", re.IGNORECASE)
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
@@ -64,6 +71,8 @@ def arm_error_parts(error: HttpResponseError) -> tuple[int, str, str, float | No
         message = error.reason or str(error.message)
     headers = getattr(error.response, "headers", None)
     retry_after = retry_after_seconds(headers) if isinstance(headers, Mapping) else None
+    if retry_after is None and (stated := _STATED_WAIT.search(message)):
+        retry_after = float(stated[1])
     return status, code, message, retry_after
 
 

@@ -15,8 +15,9 @@ def arm_id(subscription_id: str, resource_group: str, namespace: str, *path: str
     ("virtualNetworks", "vnet", "subnets", "default")."""
     if not path or len(path) % 2:
         raise ValueError(f"resource path must alternate type and name, got {path!r}")
-    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/{namespace}/" + "/".join(
-        path
+    return (
+        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/{namespace}/"
+        + "/".join(path)
     )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from enum import Enum
 from typing import Any, Literal, cast
 
 from azure.mgmt.compute import models as compute
@@ -34,7 +35,6 @@ from spotkeeper.cloud.port import (
     AgentStatus,
     DataDiskAttach,
     Disk,
-    ImageInfo,
     ImageRef,
     Nic,
     PowerState,
@@ -46,6 +46,7 @@ from spotkeeper.cloud.port import (
     Vm,
 )
 
+Row = Mapping[str, Any]  # one Resource Graph result row
 EVICTION_EVIDENCE = "a deallocated Spot VM with eviction policy Deallocate"
 _PROVISIONING: dict[str, ProvisioningState] = {
     "creating": "Creating",
@@ -65,19 +66,27 @@ _EVENT_TYPES = frozenset({"Preempt", "Reboot", "Redeploy", "Freeze", "Terminate"
 def provisioning(value: object) -> ProvisioningState:
     """Azure's provisioning state in the port's five words; in-progress states the port has no
     word for ("Accepted", "Provisioning", "Migrating") read as "Updating"."""
-    if value is None:
+    word = sdk_word(value)
+    if word is None:
         return "Succeeded"
-    return _PROVISIONING.get(str(value).lower(), "Updating")
+    return _PROVISIONING.get(word.lower(), "Updating")
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _os_type(value: object) -> Literal["Linux", "Windows"] | None:
+def sdk_word(value: object) -> str | None:
+    """An SDK value as Azure's own word: the SDK's enums are `str` enums whose `str()` is the
+    Python name ("CachingTypes.NONE"), so their value is taken."""
     if value is None:
         return None
-    return "Windows" if str(value).lower() == "windows" else "Linux"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def os_type_of(value: object) -> Literal["Linux", "Windows"] | None:
+    word = sdk_word(value)
+    if word is None:
+        return None
+    return "Windows" if word.lower() == "windows" else "Linux"
 
 
 def _zone(zones: Iterable[str] | None) -> str | None:
@@ -91,7 +100,7 @@ def _zone(zones: Iterable[str] | None) -> str | None:
 def disk_view(disk: compute.Disk) -> Disk:
     props = disk.properties
     managed_by = disk.managed_by or None
-    raw_state = (_text(props.disk_state) if props else None) or ""
+    raw_state = (sdk_word(props.disk_state) if props else None) or ""
     state: Literal["Unattached", "Attached", "Reserved"]
     if raw_state.lower() == "reserved":
         state = "Reserved"
@@ -105,12 +114,12 @@ def disk_view(disk: compute.Disk) -> Disk:
         name=disk.name or name_of(disk.id or ""),
         region=disk.location,
         zone=_zone(disk.zones),
-        sku=(_text(disk.sku.name) if disk.sku else None) or "",
+        sku=(sdk_word(disk.sku.name) if disk.sku else None) or "",
         size_gb=(props.disk_size_gb if props else None) or 0,
         disk_state=state,
         managed_by=managed_by,
         provisioning_state=provisioning(props.provisioning_state if props else None),
-        os_type=_os_type(props.os_type if props else None),
+        os_type=os_type_of(props.os_type if props else None),
         source_id=props.creation_data.source_resource_id if props and props.creation_data else None,
         tags=dict(disk.tags or {}),
     )
@@ -133,7 +142,7 @@ def snapshot_view(snap: compute.Snapshot, *, now: datetime) -> Snapshot:
         completion_percent=float(percent),
         time_created=(props.time_created if props else None) or now,
         size_gb=(props.disk_size_gb if props else None) or 0,
-        os_type=_os_type(props.os_type if props else None),
+        os_type=os_type_of(props.os_type if props else None),
         tags=dict(snap.tags or {}),
     )
 
@@ -150,7 +159,7 @@ def public_ip_view(pip: network.PublicIPAddress) -> PublicIp:
         name=pip.name or name_of(pip.id or ""),
         region=pip.location or "",
         address=(props.ip_address if props else None) or "",
-        sku=(_text(pip.sku.name) if pip.sku else None) or "Standard",
+        sku=(sdk_word(pip.sku.name) if pip.sku else None) or "Standard",
         attached_nic_id=parent_nic_id(config.id) if config is not None and config.id else None,
         provisioning_state=provisioning(props.provisioning_state if props else None),
         tags=dict(pip.tags or {}),
@@ -262,7 +271,11 @@ def image_ref_of(ref: compute.ImageReference | None) -> ImageRef | None:
         return None
     if ref.publisher and ref.offer and ref.sku:
         return ImageRef(
-            "marketplace", publisher=ref.publisher, offer=ref.offer, sku=ref.sku, version=ref.version or "latest"
+            "marketplace",
+            publisher=ref.publisher,
+            offer=ref.offer,
+            sku=ref.sku,
+            version=ref.version or "latest",
         )
     return None
 
@@ -270,9 +283,13 @@ def image_ref_of(ref: compute.ImageReference | None) -> ImageRef | None:
 def _security(profile: compute.SecurityProfile | None) -> SecurityProfile:
     if profile is None:
         return SecurityProfile()
-    kind = (_text(profile.security_type) or "Standard").lower()
+    kind = (sdk_word(profile.security_type) or "Standard").lower()
     security_type: Literal["Standard", "TrustedLaunch", "ConfidentialVM"] = (
-        "TrustedLaunch" if kind == "trustedlaunch" else "ConfidentialVM" if kind == "confidentialvm" else "Standard"
+        "TrustedLaunch"
+        if kind == "trustedlaunch"
+        else "ConfidentialVM"
+        if kind == "confidentialvm"
+        else "Standard"
     )
     uefi = profile.uefi_settings
     return SecurityProfile(
@@ -290,9 +307,9 @@ def vm_view(vm: compute.VirtualMachine, *, now: datetime) -> Vm:
     state = provisioning(props.provisioning_state)
     runtime = instance_state(props.instance_view, provisioning_state=state)
     priority: Literal["Spot", "Regular"] = (
-        "Spot" if (_text(props.priority) or "").lower() in ("spot", "low", "spotplus") else "Regular"
+        "Spot" if (sdk_word(props.priority) or "").lower() in ("spot", "low", "spotplus") else "Regular"
     )
-    raw_policy = (_text(props.eviction_policy) or "").lower()
+    raw_policy = (sdk_word(props.eviction_policy) or "").lower()
     policy: Literal["Deallocate", "Delete"] | None = (
         None if priority == "Regular" else "Delete" if raw_policy == "delete" else "Deallocate"
     )
@@ -314,9 +331,9 @@ def vm_view(vm: compute.VirtualMachine, *, now: datetime) -> Vm:
         power_state=runtime.power_state,
         agent_status=runtime.agent_status,
         os_disk_id=(os_disk.managed_disk.id if os_disk and os_disk.managed_disk else None) or "",
-        os_type=_os_type(os_disk.os_type if os_disk else None) or "Linux",
+        os_type=os_type_of(os_disk.os_type if os_disk else None) or "Linux",
         data_disks=tuple(
-            DataDiskAttach(lun=d.lun, disk_id=d.managed_disk.id, caching=_text(d.caching) or "None")
+            DataDiskAttach(lun=d.lun, disk_id=d.managed_disk.id, caching=sdk_word(d.caching) or "None")
             for d in sorted((storage.data_disks if storage else None) or [], key=lambda d: d.lun)
             if d.managed_disk is not None and d.managed_disk.id and not d.to_be_detached
         ),
@@ -330,116 +347,47 @@ def vm_view(vm: compute.VirtualMachine, *, now: datetime) -> Vm:
         user_data=props.user_data,
         tags=dict(vm.tags or {}),
         generalized=runtime.generalized,
-        ephemeral_os_disk=bool(diff and (_text(diff.option) or "").lower() == "local"),
+        ephemeral_os_disk=bool(diff and (sdk_word(diff.option) or "").lower() == "local"),
     )
-
-
-# ----------------------------------------------------------------------------- images
-
-
-def _architecture(value: object) -> Literal["x64", "Arm64"]:
-    return "Arm64" if str(value or "").lower() == "arm64" else "x64"
-
-
-def _generation(value: object) -> Literal["V1", "V2"]:
-    return "V2" if str(value or "").upper() == "V2" else "V1"
-
-
-def _os_state(value: object) -> Literal["Generalized", "Specialized"]:
-    return "Specialized" if str(value or "").lower() == "specialized" else "Generalized"
-
-
-def marketplace_image_info(ref: ImageRef, image: compute.VirtualMachineImage) -> ImageInfo:
-    props = image.properties
-    os_image = props.os_disk_image if props else None
-    return ImageInfo(
-        ref=ref,
-        os_type=_os_type(os_image.operating_system if os_image else None) or "Linux",
-        architecture=_architecture(props.architecture if props else None),
-        hyperv_generation=_generation(props.hyper_v_generation if props else None),
-        os_state="Generalized",
-        data_disk_luns=tuple(
-            sorted(d.lun for d in ((props.data_disk_images if props else None) or []) if d.lun is not None)
-        ),
-    )
-
-
-def custom_image_info(image: compute.Image) -> ImageInfo:
-    props = image.properties
-    storage = props.storage_profile if props else None
-    os_disk = storage.os_disk if storage else None
-    return ImageInfo(
-        ref=ImageRef("custom", resource_group=group_of(image.id or ""), name=image.name or ""),
-        os_type=_os_type(os_disk.os_type if os_disk else None) or "Linux",
-        architecture="x64",  # managed images carry no architecture; Arm64 images live in galleries
-        hyperv_generation=_generation(props.hyper_v_generation if props else None),
-        os_state=_os_state(os_disk.os_state if os_disk else None),
-        data_disk_luns=tuple(sorted(d.lun for d in ((storage.data_disks if storage else None) or []))),
-    )
-
-
-def gallery_image_info(
-    definition: compute.GalleryImage, version: compute.GalleryImageVersion, *, gallery: str
-) -> ImageInfo:
-    props = definition.properties
-    version_props = version.properties
-    storage = version_props.storage_profile if version_props else None
-    return ImageInfo(
-        ref=ImageRef(
-            "gallery",
-            resource_group=group_of(definition.id or version.id or ""),
-            gallery=gallery,
-            name=definition.name or "",
-            version=version.name or "",
-        ),
-        os_type=_os_type(props.os_type if props else None) or "Linux",
-        architecture=_architecture(props.architecture if props else None),
-        hyperv_generation=_generation(props.hyper_v_generation if props else None),
-        os_state=_os_state(props.os_state if props else None),
-        data_disk_luns=tuple(sorted(d.lun for d in ((storage.data_disk_images if storage else None) or []))),
-    )
-
-
-def version_regions(version: compute.GalleryImageVersion) -> set[str]:
-    """Where a gallery image version is replicated, as ARM region names ("East US" → "eastus")."""
-    profile = version.properties.publishing_profile if version.properties else None
-    return {r.name.replace(" ", "").lower() for r in ((profile.target_regions if profile else None) or [])}
-
-
-def excluded_from_latest(version: compute.GalleryImageVersion) -> bool:
-    profile = version.properties.publishing_profile if version.properties else None
-    return bool(profile and profile.exclude_from_latest)
-
-
-def version_key(name: str) -> tuple[int, ...]:
-    """Gallery versions are Major.Minor.Patch; compare them as numbers."""
-    try:
-        return tuple(int(part) for part in name.split("."))
-    except ValueError:
-        return (-1,)
 
 
 # ----------------------------------------------------------------------------- documents
 
 
-def rows_of(data: Any) -> list[Mapping[str, Any]]:
+def rows_of(data: Any) -> list[Row]:
     """Resource Graph's `data` as a list of row objects (whether the answer came as
     "objectArray" or as "table" columns and rows)."""
     if isinstance(data, list):
         return [row for row in data if isinstance(row, Mapping)]
     if isinstance(data, Mapping):
         columns = [str(c.get("name", "")) for c in data.get("columns") or [] if isinstance(c, Mapping)]
-        return [dict(zip(columns, row, strict=False)) for row in data.get("rows") or [] if isinstance(row, list)]
+        return [
+            dict(zip(columns, row, strict=False)) for row in data.get("rows") or [] if isinstance(row, list)
+        ]
     return []
 
 
-def row_text(row: Mapping[str, Any], key: str) -> str | None:
-    value = row.get(key)
+def _row_value(row: Row, path: str) -> Any:
+    """The value at a dotted path with `[n]` indexes ("properties.spotPrices[0].priceUSD")."""
+    current: Any = row
+    for step in path.split("."):
+        name, _, index = step.partition("[")
+        current = current.get(name) if isinstance(current, Mapping) else None
+        if index:
+            position = int(index.rstrip("]"))
+            current = current[position] if isinstance(current, list) and position < len(current) else None
+        if current is None:
+            return None
+    return current
+
+
+def row_text(row: Row, path: str) -> str | None:
+    value = _row_value(row, path)
     return None if value is None else str(value)
 
 
-def row_number(row: Mapping[str, Any], key: str) -> float | None:
-    value = row.get(key)
+def row_number(row: Row, path: str) -> float | None:
+    value = _row_value(row, path)
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -469,7 +417,9 @@ def scheduled_events(document: Any) -> list[ScheduledEvent]:
         status: Literal["Scheduled", "Started"] = (
             "Started" if str(event.get("EventStatus", "")) == "Started" else "Scheduled"
         )
-        source: Literal["Platform", "User"] = "User" if str(event.get("EventSource", "")) == "User" else "Platform"
+        source: Literal["Platform", "User"] = (
+            "User" if str(event.get("EventSource", "")) == "User" else "Platform"
+        )
         duration = event.get("DurationInSeconds", -1)
         events.append(
             ScheduledEvent(
@@ -501,15 +451,13 @@ def _imds_time(value: Any) -> datetime | None:
 __all__ = [
     "EVICTION_EVIDENCE",
     "InstanceState",
-    "custom_image_info",
+    "Row",
     "disk_view",
     "eviction_band",
-    "excluded_from_latest",
-    "gallery_image_info",
     "image_ref_of",
     "instance_state",
-    "marketplace_image_info",
     "nic_view",
+    "os_type_of",
     "primary_ip_configuration",
     "provisioning",
     "public_ip_view",
@@ -517,8 +465,7 @@ __all__ = [
     "row_text",
     "rows_of",
     "scheduled_events",
+    "sdk_word",
     "snapshot_view",
-    "version_key",
-    "version_regions",
     "vm_view",
 ]

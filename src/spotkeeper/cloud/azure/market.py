@@ -23,23 +23,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from spotkeeper.catalog import Catalog
+from spotkeeper.clock import Clock
 from spotkeeper.cloud.azure import mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
 from spotkeeper.cloud.port import Lifecycle, MarketOffer
-from spotkeeper.clock import Clock
 
 REFUSAL_MEMORY = timedelta(minutes=10)
 MARKET_CACHE_TTL = timedelta(minutes=5)
 EVICTION_RATE_TYPE = "microsoft.compute/skuspotevictionrate/location"
 PRICE_HISTORY_TYPE = "microsoft.compute/skuspotpricehistory/ostype/location"
 _GRAPH_PAGE = 1000
+# (region, lower-cased sizes) → lower-cased size → band or price
+_Query = Callable[[str, list[str]], dict[str, str | float]]
 # Size and region names are ARM names; anything else is never spliced into a query.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -112,7 +114,8 @@ class MarketReader:
                         zone=zone,
                         size=name,
                         lifecycle="spot",
-                        available=spot_price is not None and not self.refusals.is_refused(region, name, zone, "spot"),
+                        available=spot_price is not None
+                        and not self.refusals.is_refused(region, name, zone, "spot"),
                         price_hour=spot_price,
                         eviction_band=bands.get(name.lower()),
                     )
@@ -163,12 +166,11 @@ class MarketReader:
         text = (
             f"SpotResources | where type =~ '{EVICTION_RATE_TYPE}' and location in~ ({_quoted([region])})"
             f" and sku.name in~ ({_quoted(sizes)})"
-            " | project skuName = tostring(sku.name), location, spotEvictionRate = tostring(properties.evictionRate)"
         )
         found: dict[str, str | float] = {}
         for row in self._rows(text):
-            name, where = mapping.row_text(row, "skuName"), mapping.row_text(row, "location")
-            band = mapping.eviction_band(mapping.row_text(row, "spotEvictionRate"))
+            name, where = mapping.row_text(row, "sku.name"), mapping.row_text(row, "location")
+            band = mapping.eviction_band(mapping.row_text(row, "properties.evictionRate"))
             if name and band and (where or "").lower() == region.lower() and name.lower() in sizes:
                 found[name.lower()] = band
         return found
@@ -177,14 +179,19 @@ class MarketReader:
         text = (
             f"SpotResources | where type =~ '{PRICE_HISTORY_TYPE}' and properties.osType =~ 'linux'"
             f" and location in~ ({_quoted([region])}) and sku.name in~ ({_quoted(sizes)})"
-            " | project skuName = tostring(sku.name), location,"
-            " latestSpotPriceUSD = todouble(properties.spotPrices[0].priceUSD)"
         )
         found: dict[str, str | float] = {}
         for row in self._rows(text):
-            name, where = mapping.row_text(row, "skuName"), mapping.row_text(row, "location")
-            price = mapping.row_number(row, "latestSpotPriceUSD")
-            if name and price is not None and (where or "").lower() == region.lower() and name.lower() in sizes:
+            name, where = mapping.row_text(row, "sku.name"), mapping.row_text(row, "location")
+            os_type = mapping.row_text(row, "properties.osType") or ""
+            price = mapping.row_number(row, "properties.spotPrices[0].priceUSD")
+            if (
+                name
+                and price is not None
+                and os_type.lower() == "linux"
+                and (where or "").lower() == region.lower()
+                and name.lower() in sizes
+            ):
                 found[name.lower()] = price
         return found
 
@@ -210,12 +217,6 @@ def _quoted(names: Sequence[str]) -> str:
         if not _SAFE_NAME.match(name):
             raise ValueError(f"{name!r} is not an ARM size or region name")
     return ", ".join(f"'{name.lower()}'" for name in names)
-
-
-class _Query:
-    """(region, lower-cased sizes) → lower-cased size → value."""
-
-    def __call__(self, region: str, sizes: list[str]) -> dict[str, str | float]: ...
 
 
 __all__ = ["MARKET_CACHE_TTL", "REFUSAL_MEMORY", "MarketReader", "RefusalMemory"]

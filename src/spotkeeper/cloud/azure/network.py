@@ -45,7 +45,9 @@ class NetworkOperations:
         if created is not None:
             return mapping.public_ip_view(created)
         return PublicIp(
-            id=arm_id(self.clients.subscription_id, spec.resource_group, NETWORK, "publicIPAddresses", spec.name),
+            id=arm_id(
+                self.clients.subscription_id, spec.resource_group, NETWORK, "publicIPAddresses", spec.name
+            ),
             resource_group=spec.resource_group,
             name=spec.name,
             region=spec.region,
@@ -97,7 +99,9 @@ class NetworkOperations:
                 config_name = primary.name or config_name
                 if primary.properties is not None:
                     kept_ip = primary.properties.private_ip_address
-        body = bodies.nic_body(spec, subnet_id=subnet_id, kept_private_ip=kept_ip, primary_config_name=config_name)
+        body = bodies.nic_body(
+            spec, subnet_id=subnet_id, kept_private_ip=kept_ip, primary_config_name=config_name
+        )
         with translated():
             self.clients.network.network_interfaces.begin_create_or_update(
                 spec.resource_group, spec.name, network.NetworkInterface(body), polling=False
@@ -106,7 +110,9 @@ class NetworkOperations:
         if created is not None:
             return mapping.nic_view(created)
         return Nic(
-            id=arm_id(self.clients.subscription_id, spec.resource_group, NETWORK, "networkInterfaces", spec.name),
+            id=arm_id(
+                self.clients.subscription_id, spec.resource_group, NETWORK, "networkInterfaces", spec.name
+            ),
             resource_group=spec.resource_group,
             name=spec.name,
             region=spec.region,
@@ -157,7 +163,7 @@ class NetworkOperations:
                 for server in settings.servers or []:
                     if not server.address:
                         continue
-                    status = str(server.health or "Unknown")
+                    status = mapping.sdk_word(server.health) or "Unknown"
                     status = status if status in _HEALTH_RANK else "Unknown"
                     # An address in several pools is as healthy as its worst probe.
                     if _HEALTH_RANK[status] >= _HEALTH_RANK.get(health.get(server.address, "Healthy"), 0):

@@ -16,6 +16,9 @@ no real Azure offers. It needs no bearer token.
     POST   /_sim/vms/{group}/{name}/scheduledevents   {"StartRequests": [{"EventId": ...}]}
     GET    /_sim/vms/{group}/{name}/instance          IMDS instance metadata of the VM
     POST   /_sim/vms/{group}/{name}/unhealthy         {"unhealthy": true|false} (gateway probe)
+    PUT    /_sim/vms/{group}/{name}/disks/{os|lun}/content   what the VM's workload writes
+                                                   (running VMs only) -> {"fingerprint"}
+    PUT    /_sim/quotas                            {"region", "family", "vcpus", "lifecycle": "od"|"spot"}
 
 Faults also apply to the facade's own HTTP layer: every ARM request is first checked as
 operation `arm.<method>` ("arm.get", "arm.put", "arm.post", "arm.patch", "arm.delete"), so a
@@ -257,3 +260,37 @@ def set_unhealthy(call: Call) -> Reply:
         call.param("group"), call.param("name"), flag(body, "unhealthy", default=True)
     )
     return Reply(204)
+
+
+def write_from_vm(call: Call) -> Reply:
+    """What a workload on the running VM writes to its OS disk ("os") or the data disk at a LUN."""
+    body = call.json_body()
+    target_text = call.param("target").lower()
+    if target_text != "os" and not target_text.isdigit():
+        raise bad_field("target", "must be 'os' or a data disk LUN")
+    target: int | Literal["os"] = "os" if target_text == "os" else int(target_text)
+    raw = text(body, "base64")
+    try:
+        data = (
+            base64.b64decode(raw, validate=True) if raw is not None else required_text(body, "text").encode()
+        )
+    except (binascii.Error, ValueError):
+        raise bad_field("base64", "is not valid base64") from None
+    fingerprint = call.sim.write_to_vm_disk(
+        call.param("group"), call.param("name"), target, data, append=flag(body, "append")
+    )
+    return Reply(200, {"fingerprint": fingerprint})
+
+
+def set_quota(call: Call) -> Reply:
+    body = call.json_body()
+    lifecycle = text(body, "lifecycle") or "od"
+    if lifecycle not in _LIFECYCLES:
+        raise bad_field("lifecycle", "must be 'spot' or 'od'")
+    vcpus = integer(body, "vcpus")
+    if vcpus is None or vcpus < 0:
+        raise bad_field("vcpus", "must be a non-negative integer")
+    region = call.sim.ctx.require_region(required_text(body, "region")).name
+    family = required_text(body, "family")
+    call.sim.quotas.set_limit(region, family, vcpus, lifecycle=cast(Literal["spot", "od"], lifecycle))
+    return Reply(200, {"region": region, "family": family, "lifecycle": lifecycle, "vcpus": vcpus})

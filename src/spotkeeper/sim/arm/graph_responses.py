@@ -209,28 +209,28 @@ def run_query(sim: SimAzure, query: str) -> list[Row]:
         )
     kinds = {EVICTION_RATE, PRICE_HISTORY}
     rows: list[Row] | None = None
+    completed = False  # price histories filled (done once, before the first non-filter stage)
     for stage in stages[1:]:
         keyword, _, rest = stage.partition(" ")
         keyword = keyword.lower()
-        if keyword == "where":
+        if keyword == "where" and not completed:
             conditions = [_condition(c) for c in re.split(r"\s+and\s+", rest, flags=re.IGNORECASE)]
-            for path, _ in conditions:
-                if path.lower() == "type":
-                    kinds = {
-                        k
-                        for k in kinds
-                        if all(test({"type": k}) for p, test in conditions if p.lower() == "type")
-                    }
+            on_type = [test for path, test in conditions if path.lower() == "type"]
+            kinds = {k for k in kinds if all(test({"type": k}) for test in on_type)}
             if rows is None:
                 rows = _skeletons(sim, kinds)
             if any(p.lower().startswith("properties.spotprices") for p, _ in conditions):
                 rows = [_complete(sim, r) for r in rows]
             rows = [r for r in rows if all(test(r) for _, test in conditions)]
             continue
-        if rows is None:
-            rows = _skeletons(sim, kinds)
-        rows = [_complete(sim, r) for r in rows]
-        if keyword in ("project", "extend"):
+        if not completed:
+            rows = [_complete(sim, r) for r in (_skeletons(sim, kinds) if rows is None else rows)]
+            completed = True
+        assert rows is not None
+        if keyword == "where":
+            conditions = [_condition(c) for c in re.split(r"\s+and\s+", rest, flags=re.IGNORECASE)]
+            rows = [r for r in rows if all(test(r) for _, test in conditions)]
+        elif keyword in ("project", "extend"):
             columns = _columns(rest)
             rows = [
                 ({} if keyword == "project" else dict(r)) | {name: fn(r) for name, fn in columns}
@@ -244,9 +244,10 @@ def run_query(sim: SimAzure, query: str) -> list[Row]:
             rows = rows[: int(rest)]
         else:
             raise _invalid(f"the operator '{keyword}' is not supported by the simulator")
-    if rows is None:
-        rows = _skeletons(sim, kinds)
-    return [_complete(sim, r) for r in rows]
+    if not completed:
+        rows = [_complete(sim, r) for r in (_skeletons(sim, kinds) if rows is None else rows)]
+    assert rows is not None
+    return rows
 
 
 def _ordered(rows: list[Row], spec: str) -> list[Row]:

@@ -1,14 +1,6 @@
 """Subscription-level reads and the containers over HTTPS: resource groups, the generic
-resource list (how a driver finds everything carrying a tag), capacity reservation groups,
-resource SKUs, custom images and Azure Compute Gallery images.
-
-Resource SKUs (`GET /subscriptions/{s}/providers/Microsoft.Compute/skus`) come from the
-catalog, one entry per (size, region) as Azure lists them, with the capabilities a driver
-reads to decide what a size can do (`../shared/reference/azure.md` §2.9): vCPUs, MemoryGB,
-HyperVGenerations, LowPriorityCapable (Spot), MaxDataDiskCount, MaxNetworkInterfaces,
-CpuArchitectureType, PremiumIO, TrustedLaunchDisabled, ConfidentialComputingType (confidential
-families only) and the region's zones in `locationInfo` (zone details emitted under both `name`
-and `Name`, as the SDK model reads `Name`).
+resource list (how a driver finds everything carrying a tag), and capacity reservation groups
+with their reservations.
 
 The generic resource list understands ARM's `$filter` forms `tagName eq 'k' [and tagValue eq
 'v']`, `resourceType eq 't'`, `location eq 'l'` and `name eq 'n'`, joined with `and`; tag
@@ -21,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spotkeeper.catalog import Region, VmSize
 from spotkeeper.sim.arm.calls import Call, Reply
 from spotkeeper.sim.arm.wire import (
     Json,
@@ -333,79 +324,3 @@ def get_reservation(call: Call) -> Reply:
 def list_reservations(call: Call) -> Reply:
     crg = call.sim.reservations.get_group(call.param("group"), call.param("name"))
     return Reply(200, listing(_reservation_document(crg, r) for r in crg.reservations.values()))
-
-
-# ----------------------------------------------------------------------------- resource SKUs
-
-
-def _location_filter(call: Call) -> str | None:
-    expression = call.query.get("$filter")
-    if not expression:
-        return None
-    match = re.match(r"^\s*location\s+eq\s+'([^']*)'\s*$", expression, re.IGNORECASE)
-    if match is None:
-        raise ArmError(
-            400,
-            "InvalidFilterInQueryString",
-            f"The $filter '{expression}' is not supported; use location eq '<region>'.",
-            target="$filter",
-        )
-    return match[1].lower()
-
-
-def _truth(value: bool) -> str:
-    return "True" if value else "False"
-
-
-def sku_document(sim: SimAzure, size: VmSize, region: Region) -> Json:
-    price = sim.catalog.price(region.name, size.name)
-    spot = size.spot_capable and price is not None and price.spot_hour is not None
-    capabilities = [
-        ("MaxResourceVolumeMB", str(size.temp_storage_gib * 1024)),
-        ("OSVhdSizeMB", "1047552"),
-        ("vCPUs", str(size.vcpus)),
-        ("MemoryPreservingMaintenanceSupported", "True"),
-        ("HyperVGenerations", ",".join(sorted(size.hyperv_generations))),
-        ("MemoryGB", f"{size.memory_gib:g}"),
-        ("MaxDataDiskCount", str(size.max_data_disks)),
-        ("CpuArchitectureType", size.architecture),
-        ("LowPriorityCapable", _truth(spot)),
-        ("PremiumIO", _truth(size.premium_storage)),
-        ("VMDeploymentTypes", "IaaS"),
-        ("vCPUsAvailable", str(size.vcpus)),
-        ("EphemeralOSDiskSupported", _truth(size.temp_storage_gib > 0)),
-        ("EncryptionAtHostSupported", "True"),
-        ("CapacityReservationSupported", "True"),
-        ("AcceleratedNetworkingEnabled", _truth(size.vcpus >= 2)),
-        ("MaxNetworkInterfaces", str(size.max_nics)),
-        ("TrustedLaunchDisabled", _truth(not size.trusted_launch)),
-    ]
-    if size.confidential:
-        capabilities.append(("ConfidentialComputingType", size.confidential_computing_type or "SNP"))
-    return {
-        "resourceType": "virtualMachines",
-        "name": size.name,
-        "tier": "Standard",
-        "size": size.name.removeprefix("Standard_"),
-        "family": f"standard{size.family}Family",
-        "locations": [region.name],
-        "locationInfo": [
-            {"location": region.name, "zones": list(region.zones), "zoneDetails": []},
-        ],
-        "capabilities": [{"name": name, "value": value} for name, value in capabilities],
-        "restrictions": [],
-    }
-
-
-def list_skus(call: Call) -> Reply:
-    sim = call.sim
-    wanted = _location_filter(call)
-    regions = [r for name, r in sorted(sim.catalog.regions.items()) if wanted is None or name == wanted]
-    return Reply(
-        200,
-        listing(
-            sku_document(sim, size, region)
-            for region in regions
-            for size in sim.catalog.sizes_in(region.name)
-        ),
-    )

@@ -18,6 +18,7 @@ next start, so a long-lived client's trust survives a restart of `spotkeeper sim
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 import threading
@@ -32,7 +33,7 @@ from spotkeeper.sim.arm.app import ArmFacade
 from spotkeeper.sim.azure import SimAzure
 
 CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "server.pem", "server-key.pem"
-GRACE_SECONDS = 0.5
+GRACE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class ArmServer:
             ssl_keyfile=str(tls.key),
             timeout_graceful_shutdown=5,
         )
-        server = uvicorn.Server(config)
+        server = _FacadeServer(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"arm-facade-{port}"
         )
@@ -126,15 +127,10 @@ class ArmServer:
         return self.base_url, self.ca_pem
 
     def stop(self, *, timeout: float = 10.0) -> None:
-        """Stop serving. Requests in flight get a moment to finish; idle keep-alive TLS
-        connections are not waited for (a TLS close waits on the client, which may never
-        come back)."""
+        """Stop serving (requests in flight get `GRACE_SECONDS` to finish)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(GRACE_SECONDS)
-            if self._server is not None and self._thread.is_alive():
-                self._server.force_exit = True
             self._thread.join(timeout)
         if self._socket is not None:
             self._socket.close()
@@ -161,6 +157,26 @@ class ArmServer:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class _FacadeServer(uvicorn.Server):
+    """uvicorn, except that shutting down does not wait on idle keep-alive connections: a
+    TLS close waits for the client's `close_notify`, and an SDK client holding a pooled
+    connection may never send it."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        async def abort_stragglers() -> None:
+            await asyncio.sleep(GRACE_SECONDS)
+            for connection in list(self.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+
+        stragglers = asyncio.ensure_future(abort_stragglers())
+        try:
+            await super().shutdown(sockets)
+        finally:
+            stragglers.cancel()
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -19,6 +19,7 @@ from spotkeeper.sim.arm import (
     disk_responses,
     graph_responses,
     image_responses,
+    location_responses,
     network_responses,
     nic_responses,
     operations,
@@ -68,6 +69,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", VM, vm_responses.delete_vm),
     ("GET", VM + "/instanceView", vm_responses.get_instance_view),
     ("POST", VM + "/{action}", vm_responses.vm_action),
+    ("PUT", VM + "/extensions/{extension}", vm_responses.put_extension),
+    ("GET", VM + "/extensions/{extension}", vm_responses.get_extension),
+    ("DELETE", VM + "/extensions/{extension}", vm_responses.delete_extension),
+    ("GET", VM + "/extensions", vm_responses.list_extensions),
     ("GET", COMPUTE + "/virtualMachines", vm_responses.list_vms_in_group),
     ("GET", SUB_COMPUTE + "/virtualMachines", vm_responses.list_vms),
     ("GET", SUB_COMPUTE + "/locations/{location}/virtualMachines", vm_responses.list_vms_in_location),
@@ -116,7 +121,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
         "/skus/{sku}/versions",
         image_responses.list_marketplace_versions,
     ),
-    ("GET", SUB_COMPUTE + "/skus", resource_responses.list_skus),
+    ("GET", SUB_COMPUTE + "/skus", location_responses.list_skus),
+    ("GET", SUB_COMPUTE + "/locations/{location}/vmSizes", location_responses.list_vm_sizes),
+    ("GET", SUB_COMPUTE + "/locations/{location}/usages", location_responses.list_usages),
     # network
     ("PUT", VNET, network_responses.put_vnet),
     ("GET", VNET, network_responses.get_vnet),
@@ -171,6 +178,8 @@ CONTROL_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/_sim/vms/{group}/{name}/scheduledevents", control.approve_event),
     ("GET", "/_sim/vms/{group}/{name}/instance", control.imds_instance),
     ("POST", "/_sim/vms/{group}/{name}/unhealthy", control.set_unhealthy),
+    ("PUT", "/_sim/vms/{group}/{name}/disks/{target}/content", control.write_from_vm),
+    ("PUT", "/_sim/quotas", control.set_quota),
 ]
 
 

@@ -16,7 +16,14 @@ from dataclasses import replace
 
 from spotkeeper.sim.arm.calls import Call, Reply
 from spotkeeper.sim.arm.operations import accepted
-from spotkeeper.sim.arm.vm_wire import instance_view, parse_vm_request, vm_document, with_computer_name
+from spotkeeper.sim.arm.vm_documents import extension_document, instance_view, vm_document
+from spotkeeper.sim.arm.vm_wire import (
+    check_nic_delete_options,
+    parse_extension,
+    parse_vm_request,
+    requested_delete_options,
+    with_computer_name,
+)
 from spotkeeper.sim.arm.wire import (
     Json,
     bad_field,
@@ -29,7 +36,7 @@ from spotkeeper.sim.arm.wire import (
 )
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.ids import COMPUTE, key_of
-from spotkeeper.sim.requests import DataDiskRequest
+from spotkeeper.sim.requests import DataDiskRequest, VmExtension, VmRequest
 from spotkeeper.sim.vm_models import VirtualMachine
 
 
@@ -46,10 +53,33 @@ def _expand(call: Call) -> str:
     return call.query.get("$expand", "")
 
 
+def _keep_delete_options(call: Call, vm: VirtualMachine, body: Json) -> None:
+    """A PUT or PATCH that changes disks' `deleteOption`: the simulator can set them all to
+    Detach (keep every disk when the VM goes); other changes are refused by name."""
+    os_option, by_lun = requested_delete_options(body)
+    current = {d.lun: d.delete_option for d in vm.data_disks}
+    wanted = {lun: by_lun.get(lun, option) for lun, option in current.items()}
+    if os_option == vm.os_disk_delete_option and wanted == current:
+        return
+    if os_option == "Detach" and all(option == "Detach" for option in wanted.values()):
+        call.sim.compute.keep_disks_on_delete(vm.resource_group, vm.name)
+        return
+    raise ArmError(
+        400,
+        "NotSupportedBySimulator",
+        "The simulator can change disks' deleteOption only to Detach on every disk of the VM.",
+        target="properties.storageProfile",
+    )
+
+
 def put_vm(call: Call) -> Reply:
     sim, group, name = call.sim, call.param("group"), call.param("name")
     existing = _existing(call)
-    request = with_computer_name(parse_vm_request(call.json_body(), existing=existing), name)
+    body = call.json_body()
+    request = with_computer_name(parse_vm_request(body, existing=existing), name)
+    check_nic_delete_options(body)
+    if existing is not None:
+        _keep_delete_options(call, existing, body)
     mark = call.operations.mark()
     vm = sim.compute.create_or_update_vm(group, name, request)
     operation = call.operations.started(vm.id, mark, namespace=COMPUTE, location=vm.location)
@@ -63,6 +93,8 @@ def patch_vm(call: Call) -> Reply:
     current = vm_document(sim, vm, expand="userData")
     merged = deep_merge(current, call.json_body())
     request = with_computer_name(parse_vm_request(merged, existing=vm), name)
+    check_nic_delete_options(merged)
+    _keep_delete_options(call, vm, merged)
     mark = call.operations.mark()
     vm = sim.compute.create_or_update_vm(group, name, request)
     operation = call.operations.started(vm.id, mark, namespace=COMPUTE, location=vm.location)
@@ -210,8 +242,72 @@ def _attach_detach(call: Call, vm: VirtualMachine) -> None:
         else:
             sim.compute.detach_data_disk(vm.resource_group, vm.name, next(iter(to_detach)))
         return
-    current = parse_vm_request(vm_document(sim, vm, expand="userData"), existing=vm)
+    current = _current_request(call, vm)
     kept = tuple(d for d in current.data_disks if key_of(d.disk_id) not in to_detach)
     sim.compute.create_or_update_vm(
         vm.resource_group, vm.name, replace(current, data_disks=(*kept, *requests))
     )
+
+
+# ----------------------------------------------------------------------------- extensions
+
+
+def _current_request(call: Call, vm: VirtualMachine) -> VmRequest:
+    """The VM as it is, as a PUT request (to change one thing through the simulator's update)."""
+    return parse_vm_request(vm_document(call.sim, vm, expand="userData"), existing=vm)
+
+
+def put_extension(call: Call) -> Reply:
+    """An extension is part of the VM's model in the simulator: adding or changing one is an
+    update of the VM ("vm.update"), which needs the VM idle."""
+    sim, group, name = call.sim, call.param("group"), call.param("name")
+    vm = sim.compute.get_vm(group, name)
+    extension = parse_extension(call.param("extension"), call.json_body())
+    others = tuple(e for e in vm.extensions if e.name.lower() != extension.name.lower())
+    existed = len(others) != len(vm.extensions)
+    mark = call.operations.mark()
+    vm = sim.compute.create_or_update_vm(
+        group, name, replace(_current_request(call, vm), extensions=(*others, extension))
+    )
+    operation = call.operations.started(vm.id, mark, namespace=COMPUTE, location=vm.location)
+    return accepted(call, operation, status=200 if existed else 201, body=extension_document(vm, extension))
+
+
+def _extension(call: Call) -> tuple[VirtualMachine, VmExtension]:
+    vm = call.sim.compute.get_vm(call.param("group"), call.param("name"))
+    wanted = call.param("extension").lower()
+    found = next((e for e in vm.extensions if e.name.lower() == wanted), None)
+    if found is None:
+        raise ArmError(
+            404,
+            "NotFound",
+            f"The entity was not found in this Azure location: extension '{call.param('extension')}' of "
+            f"VM '{vm.name}'.",
+        )
+    return vm, found
+
+
+def get_extension(call: Call) -> Reply:
+    vm, extension = _extension(call)
+    return Reply(200, extension_document(vm, extension))
+
+
+def list_extensions(call: Call) -> Reply:
+    vm = call.sim.compute.get_vm(call.param("group"), call.param("name"))
+    return Reply(200, {"value": [extension_document(vm, e) for e in vm.extensions]})
+
+
+def delete_extension(call: Call) -> Reply:
+    try:
+        vm, extension = _extension(call)
+    except ArmError as error:
+        if error.code == "NotFound":
+            return Reply(204)
+        raise
+    kept = tuple(e for e in vm.extensions if e is not extension)
+    mark = call.operations.mark()
+    vm = call.sim.compute.create_or_update_vm(
+        vm.resource_group, vm.name, replace(_current_request(call, vm), extensions=kept)
+    )
+    operation = call.operations.started(vm.id, mark, namespace=COMPUTE, location=vm.location)
+    return accepted(call, operation, status=202, location_header=True)
