@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from spotkeeper.clock import ManualClock
 from spotkeeper.cloud.azure import AzureCloudProvider, StaticTokenCredential
 from spotkeeper.cloud.azure.market import REFUSAL_MEMORY
 from spotkeeper.cloud.errors import CapacityUnavailable, Throttled, TransientCloudError
-from spotkeeper.cloud.port import PublicIpSpec, SnapshotSpec
+from spotkeeper.cloud.port import ExtensionSpec, PublicIpSpec, SnapshotSpec
 from spotkeeper.sim import SimAzure, seed_default_world
 from spotkeeper.sim.arm import ArmServer
 from tests.contract.conftest import RG, CloudUnderTest, _serve
@@ -143,3 +144,15 @@ def test_an_unreachable_endpoint_is_a_transient_failure() -> None:
         pytest.raises(TransientCloudError),
     ):
         provider.get_vm(RG, "n1")
+
+
+def test_extensions_wait_for_the_vm_to_be_provisioned_then_are_installed(azure: CloudUnderTest) -> None:
+    p = azure.provider
+    nic = p.ensure_nic(azure.nic_spec("n1-nic"))
+    agent = ExtensionSpec("health", "Microsoft.ManagedServices", "ApplicationHealthLinux", "1.0")
+    spec = replace(azure.vm_spec("n1", nic_id=nic.id), extensions=(agent,))
+    p.ensure_vm(spec)  # Azure is still creating the VM: the extension must wait
+    assert [e.name for e in azure.sim.compute.get_vm(RG, "n1").extensions] == []
+    azure.advance(600)
+    p.ensure_vm(spec)
+    assert [e.name for e in azure.sim.compute.get_vm(RG, "n1").extensions] == ["health"]

@@ -264,3 +264,19 @@ def test_with_a_scaled_clock_the_polls_see_the_create_finish_in_real_time() -> N
         )
     assert vm.provisioning_state == "Succeeded"
     assert any(e.kind == "vm.create.succeeded" for e in sim.trace)
+
+
+def test_a_create_preempted_by_a_delete_reports_the_operation_canceled() -> None:
+    running, server = start_facade(latency="azure-typical")  # the manual clock stands still
+    try:
+        nic = running.nic("c-nic")
+        compute = running.compute()
+        poller = compute.virtual_machines.begin_create_or_update(RG, "doomed", running.vm_body(nic.id))
+        assert compute.virtual_machines.get(RG, "doomed").provisioning_state == "Creating"
+        assert not poller.done()
+        compute.virtual_machines.begin_delete(RG, "doomed", polling=False)
+        with pytest.raises(HttpResponseError) as caught:
+            poller.result(timeout=10)
+        assert caught.value.error is not None and caught.value.error.code == "OperationPreempted"
+    finally:
+        server.stop()

@@ -16,6 +16,7 @@ reported later on the VM, are remembered for `get_market` (`market.RefusalMemory
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from azure.core.exceptions import HttpResponseError
@@ -25,7 +26,7 @@ from spotkeeper.cloud.arm_codes import CAPACITY_CODES
 from spotkeeper.cloud.azure import bodies, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import arm_id, name_of, same_id
+from spotkeeper.cloud.azure.ids import arm_id, name_of, read_id, same_id
 from spotkeeper.cloud.azure.market import RefusalMemory
 from spotkeeper.cloud.azure.scheduled_events import ScheduledEventsSource
 from spotkeeper.cloud.errors import CapacityUnavailable, Conflict, InvalidRequest
@@ -41,6 +42,7 @@ from spotkeeper.cloud.port import (
 )
 
 COMPUTE = "Microsoft.Compute"
+logger = logging.getLogger(__name__)
 
 
 class ComputeOperations:
@@ -88,6 +90,8 @@ class ComputeOperations:
             raise
         if existing is None and spec.extensions:
             self._put_extensions(spec, [e.name for e in spec.extensions])
+        elif existing is not None:
+            self._ensure_extensions(spec, existing)
         created = self._find_vm(spec.resource_group, spec.name)
         return created if created is not None else self._accepted_vm(spec, os_type)
 
@@ -118,15 +122,18 @@ class ComputeOperations:
         """Azure requires `osType` with an attached OS disk: the disk says which."""
         if not isinstance(spec.os_disk, OsDiskAttach):
             return None
-        ref = spec.os_disk.disk_id.rstrip("/").split("/")
-        group, name = ref[4] if len(ref) > 4 else spec.resource_group, ref[-1]
+        ref = read_id(spec.os_disk.disk_id)
+        if ref is None:
+            raise InvalidRequest(
+                f"VM {spec.name}: {spec.os_disk.disk_id!r} is not a disk id", code="InvalidParameter"
+            )
         with translated():
-            disk = self.clients.compute.disks.get(group, name)
+            disk = self.clients.compute.disks.get(ref.resource_group, ref.name)
         return mapping.disk_view(disk).os_type
 
     def _ensure_extensions(self, spec: VmSpec, vm: Vm) -> None:
-        """Extensions are child resources Azure installs after the VM exists; one the spec names
-        that the VM lacks is added once the VM has been provisioned."""
+        """Extensions are child resources Azure installs on a VM that exists; one the spec
+        names that the VM lacks is added once the VM has been provisioned."""
         if not spec.extensions or vm.provisioning_state != "Succeeded":
             return
         with translated():
@@ -137,17 +144,26 @@ class ComputeOperations:
             self._put_extensions(spec, missing)
 
     def _put_extensions(self, spec: VmSpec, names: list[str]) -> None:
+        """PUT the named extensions. A VM still busy being created may refuse them (`Conflict`):
+        they are then left for the next `ensure_vm` of the provisioned VM, which adds what is
+        missing, rather than failing a create Azure has accepted."""
         for index, extension in enumerate(spec.extensions):
             if extension.name not in names:
                 continue
-            with translated():
-                self.clients.compute.virtual_machine_extensions.begin_create_or_update(
-                    spec.resource_group,
-                    spec.name,
-                    extension.name,
-                    compute.VirtualMachineExtension(bodies.extension_body(spec, index)),
-                    polling=False,
+            try:
+                with translated():
+                    self.clients.compute.virtual_machine_extensions.begin_create_or_update(
+                        spec.resource_group,
+                        spec.name,
+                        extension.name,
+                        compute.VirtualMachineExtension(bodies.extension_body(spec, index)),
+                        polling=False,
+                    )
+            except Conflict as busy:
+                logger.info(
+                    "VM %s: extension %s deferred until the VM is idle (%s)", spec.name, extension.name, busy
                 )
+                return
 
     def _accepted_vm(self, spec: VmSpec, os_type: str | None) -> Vm:
         """The VM Azure accepted but does not show yet (ARM is eventually consistent)."""

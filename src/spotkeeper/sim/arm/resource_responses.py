@@ -25,6 +25,7 @@ from spotkeeper.sim.arm.wire import (
 )
 from spotkeeper.sim.azure import SimAzure
 from spotkeeper.sim.errors import ArmError
+from spotkeeper.sim.network_models import SECURITY_GROUP_TYPES
 from spotkeeper.sim.reservations import CapacityReservation, CapacityReservationGroup
 from spotkeeper.sim.resource_groups import ResourceGroup
 
@@ -110,10 +111,10 @@ def every_resource(sim: SimAzure) -> Iterator[ResourceRow]:
     for vnet in sim.network.list_vnets():
         yield ResourceRow(vnet.id, vnet.name, "Microsoft.Network/virtualNetworks", vnet.location,
                           vnet.resource_group, dict(vnet.tags))  # fmt: skip
-    for kind, type_name in (("nsg", "networkSecurityGroups"), ("asg", "applicationSecurityGroups")):
-        for sg in sim.network.list_security_groups(kind="nsg" if kind == "nsg" else "asg"):
-            yield ResourceRow(sg.id, sg.name, f"Microsoft.Network/{type_name}", sg.location,
-                              sg.resource_group, dict(sg.tags))  # fmt: skip
+    for sg in [*sim.network.list_security_groups(kind="nsg"), *sim.network.list_security_groups(kind="asg")]:
+        type_name = SECURITY_GROUP_TYPES[sg.kind]
+        yield ResourceRow(sg.id, sg.name, f"Microsoft.Network/{type_name}", sg.location,
+                          sg.resource_group, dict(sg.tags))  # fmt: skip
     for gw in sim.gateways.list_app_gateways():
         yield ResourceRow(gw.id, gw.name, "Microsoft.Network/applicationGateways", gw.location,
                           gw.resource_group, dict(gw.tags))  # fmt: skip
@@ -178,7 +179,8 @@ def _resource_document(row: ResourceRow) -> Json:
 
 
 def _listed_resources(call: Call, group: str | None) -> Reply:
-    wanted = parse_resource_filter(call.query.get("$filter", "")) if call.query.get("$filter") else {}
+    expression = call.query.get("$filter", "")
+    wanted = parse_resource_filter(expression) if expression.strip() else {}
     rows = [
         r
         for r in every_resource(call.sim)
@@ -186,7 +188,11 @@ def _listed_resources(call: Call, group: str | None) -> Reply:
     ]
     top = call.query.get("$top")
     if top is not None:
-        rows = rows[: max(0, int(top))] if top.isdigit() else rows
+        if not top.isdigit():
+            raise ArmError(
+                400, "InvalidParameter", f"$top must be a whole number, not '{top}'.", target="$top"
+            )
+        rows = rows[: int(top)]
     return Reply(200, listing(_resource_document(r) for r in rows))
 
 
