@@ -107,6 +107,7 @@ class Recovery:
     delete_done: datetime | None = None
     snapshots: dict[str, list[datetime]] = field(default_factory=dict)  # disk stem -> [start, end]
     copies: dict[str, list[datetime]] = field(default_factory=dict)
+    resize: list[datetime] = field(default_factory=list)  # [start, end] of resizing the evicted VM
     launch_op: str | None = None  # "vm.create" (a new VM) or "vm.start" (the same VM again)
     launch_accepted: datetime | None = None
     new_vm: str | None = None
@@ -139,6 +140,11 @@ class Recovery:
         if self.delete_accepted is None or self.delete_done is None:
             return 0.0
         return _seconds(self.delete_done - self.delete_accepted)
+
+    @property
+    def resize_s(self) -> float:
+        """Resizing the deallocated VM before starting it again in place (0 when not resized)."""
+        return _seconds(self.resize[1] - self.resize[0]) if len(self.resize) == 2 else 0.0
 
     @property
     def launch_s(self) -> float:
@@ -187,14 +193,17 @@ class CriticalPath:
     state_transfer_s: float
     reservation_s: float
     launch_s: float
+    resize_s: float = 0.0  # a restart in place must finish resizing before it can start
 
     @property
     def sequential_s(self) -> float:
-        return self.delete_s + max(self.reservation_s, self.state_transfer_s) + self.launch_s
+        return (self.delete_s + max(self.reservation_s, self.state_transfer_s) + self.resize_s
+                + self.launch_s)
 
     @property
     def overlapped_s(self) -> float:
-        return max(self.delete_s + self.reservation_s, self.state_transfer_s) + self.launch_s
+        return (max(self.delete_s + self.reservation_s, self.state_transfer_s) + self.resize_s
+                + self.launch_s)
 
 
 def critical_path(
@@ -210,6 +219,7 @@ def critical_path(
         state_transfer_s=recovery.state_transfer_s,
         reservation_s=NIC_RESERVATION_S if reserved else 0.0,
         launch_s=recovery.launch_s,
+        resize_s=recovery.resize_s,
     )
 
 
@@ -260,6 +270,12 @@ def _apply(recovery: Recovery, entry: TraceEntry) -> None:
             return
         if kind == "vm.deleted" and recovery.delete_done is None:
             recovery.delete_done = at
+            return
+        if kind == "vm.update.accepted":
+            recovery.resize[:] = [at]
+            return
+        if kind == "vm.update.succeeded" and recovery.resize:
+            recovery.resize[1:] = [at]
             return
     if kind in ("vm.create.accepted", "vm.start.accepted") and is_vm:
         recovery.launch_op, recovery.launch_accepted, recovery.new_vm = kind[:-9], at, resource

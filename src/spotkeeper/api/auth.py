@@ -22,9 +22,15 @@ from spotkeeper.store import Account
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer skt_…`")
 
 
-def service_of(request: Request) -> NodeService:
+def the_service(request: Request) -> NodeService:
     service: NodeService = request.app.state.service
     return service
+
+
+async def service_of(request: Request) -> NodeService:
+    # `async` only so FastAPI calls it on the event loop: a sync dependency costs a hop to a
+    # worker thread and back, for what is an attribute read.
+    return the_service(request)
 
 
 def caller(
@@ -40,7 +46,7 @@ def caller(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API token (send 'Authorization: Bearer <token>')")
     # Recording the token's use (once a minute) waits until the answer has been sent.
-    return service_of(request).authenticate(
+    return the_service(request).authenticate(
         credentials.credentials, account_id=account_id, later=functools.partial(defer, request)
     )
 

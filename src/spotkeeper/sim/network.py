@@ -6,7 +6,10 @@ the rules that matter here are the ones a replacement trips over: a NIC's privat
 allocated in its subnet (dynamic = lowest free, static = the one asked for, if usable and
 free; see `addressing`); a public IP belongs to at most one NIC; a NIC attached to a VM cannot
 be deleted; and a NIC freed by a VM delete stays reserved for that VM for 180 seconds
-(`NicReservedForAnotherVm`), so a replacement that reuses it at once is refused, as in Azure.
+(`NicReservedForAnotherVm`), so a VM of another name that reuses it at once is refused, as in
+Azure. Re-creating the same VM (same resource id) may take it back: Azure's message names the
+VM the NIC is reserved for ("Reserved VM: <id>"); no public document says more, so this is the
+reading the simulator makes.
 
 Not modelled: NSG security rules, IPv6 addresses (IPv6 ip configurations are kept by name with
 no address), accelerated networking, DNS settings.

@@ -239,8 +239,10 @@ def check_nics(
             raise ArmError(
                 400, "NicInUse", f"Network interface {nic.id} is used by virtual machine {nic.vm_id}."
             )
+        # The reservation holds the NIC for the deleted VM ("Reserved VM: <id>"): only another
+        # VM is refused; re-creating the same VM (same resource id) takes its NIC back.
         seconds = nic.reserved_seconds(now)
-        if seconds is not None:
+        if seconds is not None and key_of(nic.reserved_for_vm_id or "") != key_of(vm_id):
             raise nic_reserved_error(nic, seconds)
         if nic.provisioning_state == "Deleting":
             raise ArmError(409, "OperationNotAllowed", f"Network interface {nic.id} is being deleted.")

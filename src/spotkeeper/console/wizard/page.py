@@ -10,6 +10,7 @@ their inputs on the steps the user has reached, every step header counts its err
 from __future__ import annotations
 
 import copy
+import json
 
 from nicegui import ui
 
@@ -98,7 +99,9 @@ class _Wizard:
         self.containers: dict[str, ui.column] = {}
         self.steps: dict[str, ui.step] = {}
         self.dirty = True
-        self.last_problems: list[FieldProblem] | None = None
+        # What the Review step shows was built from this draft and report; it is rebuilt only
+        # when that changed, never under a person editing its JSON or Terraform.
+        self.review_built_from: str | None = None
         ws.rebuild = self.rebuild
         ws.revalidate = self.mark_dirty
         ws.goto = self.goto
@@ -116,8 +119,8 @@ class _Wizard:
                     self.containers[name] = ui.column().classes("w-full gap-4")
                     if name != "Review":
                         self._navigation(index)
-        for name in STEPS:
-            self.rebuild(name)
+        for name in STEPS[:-1]:
+            self.rebuild(name)  # Review is built when it is entered, from the draft as it is then
         ui.timer(VALIDATE_AFTER_S, self.validate_if_dirty)
 
     def _navigation(self, index: int) -> None:
@@ -136,6 +139,8 @@ class _Wizard:
         container.clear()
         with container:
             self._render(step)
+        if step == "Review":
+            self.review_built_from = self._review_stamp()
         self.mark_dirty()
 
     def _render(self, step: str) -> None:
@@ -168,7 +173,9 @@ class _Wizard:
         if step == "Review":
             self.ws.revealed.update(STEPS)
             self.validate_now()
-            self.rebuild("Review")
+            stamp = self._review_stamp()
+            if stamp != self.review_built_from:
+                self.rebuild("Review")
         else:
             self.show_problems()
         ui.run_javascript("window.scrollTo({top: 0, behavior: 'smooth'})")
@@ -198,10 +205,10 @@ class _Wizard:
             return step in ws.revealed or any(is_under(t, path) or is_under(path, t) for t in ws.touched)
 
         ws.board.show(ws.report.problems, visible=visible)
-        problems = ws.report.problems
-        if self.last_problems is not None and problems != self.last_problems and self.current == "Review":
-            self.rebuild("Review")
-        self.last_problems = list(problems)
+
+    def _review_stamp(self) -> str:
+        problems = [(p.code, p.field, p.message, p.severity) for p in self.ws.report.problems]
+        return json.dumps([self.ws.draft, problems], sort_keys=True, default=str)
 
     @property
     def current(self) -> str:
