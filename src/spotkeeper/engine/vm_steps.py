@@ -39,8 +39,11 @@ def drain(ctx: PassContext, op: Operation) -> StepOutcome:
     try:
         observed = ctx.cloud.get_vm(ctx.resource_group, vm.name)
     except NotFound:
+        stop_costs(ctx, ctx.now)
         return Done()
     if observed.evicted or observed.power_state in ("deallocated", "stopped"):
+        # Azure stopped billing compute when it took the VM, not when we delete it later
+        stop_costs(ctx, ctx.now)
         return Done()
     if op.drain_until is None:
         if op.kind == "recover":

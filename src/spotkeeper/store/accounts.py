@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, bindparam, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from spotkeeper.store.database import Database
@@ -34,6 +34,13 @@ from spotkeeper.store.tables import AccountRow, ApiTokenRow
 
 TOKEN_PREFIX = "skt_"  # makes a leaked token recognisable to secret scanners and to people
 TOKEN_BYTES = 32
+
+# Built once: authentication runs on every request.
+_TOKEN_HOLDER = (
+    select(ApiTokenRow.id, ApiTokenRow.last_used_at, AccountRow.id, AccountRow.name, AccountRow.created_at)
+    .join(AccountRow, AccountRow.id == ApiTokenRow.account_id)
+    .where(ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked.is_(False))
+)
 
 
 def hash_token(token: str) -> str:
@@ -124,16 +131,13 @@ class AccountRepository:
         """
         if not token:
             return None
-        with self._db.session_scope() as session:
-            found = session.execute(
-                select(ApiTokenRow.id, ApiTokenRow.last_used_at, AccountRow)
-                .join(AccountRow, AccountRow.id == ApiTokenRow.account_id)
-                .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.revoked.is_(False))
-            ).one_or_none()
-            if found is None:
-                return None
-            token_id, last_used_at, account_row = found
-            return TokenHolder(account=_account(account_row), token_id=token_id, last_used_at=last_used_at)
+        with self._db.read_connection() as connection:
+            found = connection.execute(_TOKEN_HOLDER, {"token_hash": hash_token(token)}).one_or_none()
+        if found is None:
+            return None
+        token_id, last_used_at, account_id, name, created_at = found
+        account = Account(id=account_id, name=name, created_at=created_at)
+        return TokenHolder(account=account, token_id=token_id, last_used_at=last_used_at)
 
     def record_use(self, token_id: str, *, now: datetime) -> bool:
         """Set the token's `last_used_at` to `now` unless a use within the last minute is already

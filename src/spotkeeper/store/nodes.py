@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, and_, case, func, literal, or_, select, update
+from sqlalchemy import CursorResult, Row, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -79,7 +79,13 @@ _MAX_CLAIM = 1000
 _Q = TypeVar("_Q", bound=AnySelect)
 
 
-def node_record(row: NodeRow) -> NodeRecord:
+# Built once: the API reads a node by id on most requests.
+_NODE_BY_ID = select(NodeRow.__table__).where(NodeRow.id == bindparam("node_id"))
+_DOCUMENT_BY_ID = select(*DOCUMENT_COLUMNS).where(NodeRow.id == bindparam("node_id"))
+
+
+def node_record(row: NodeRow | Row[Any]) -> NodeRecord:
+    """The record of an ORM row or of a Core row of the whole `nodes` table."""
     return NodeRecord(
         id=row.id,
         account_id=row.account_id,
@@ -206,9 +212,9 @@ class NodeRepository:
 
     def get(self, node_id: str) -> NodeRecord | None:
         """The node, deleted or not (check `record.is_deleted`)."""
-        with self._db.session_scope() as session:
-            row = session.get(NodeRow, node_id)
-            return None if row is None else node_record(row)
+        with self._db.read_connection() as connection:
+            row = connection.execute(_NODE_BY_ID, {"node_id": node_id}).one_or_none()
+        return None if row is None else node_record(row)
 
     def find(
         self,
@@ -227,8 +233,8 @@ class NodeRepository:
 
     def document(self, node_id: str) -> NodeDocument | None:
         """The node's default read (`NodeDocument`), deleted or not; nothing JSON is decoded."""
-        with self._db.session_scope() as session:
-            found = read_documents(session, select(*DOCUMENT_COLUMNS).where(NodeRow.id == node_id))
+        with self._db.read_connection() as connection:
+            found = read_documents(connection, _DOCUMENT_BY_ID, {"node_id": node_id})
         return found[0] if found else None
 
     def documents(
@@ -247,8 +253,8 @@ class NodeRepository:
             region=region,
             include_deleted=include_deleted,
         )
-        with self._db.session_scope() as session:
-            return read_documents(session, query)
+        with self._db.read_connection() as connection:
+            return read_documents(connection, query)
 
     def refresh_public_specs(self) -> int:
         """Render again the public text of every node whose text is missing or was rendered

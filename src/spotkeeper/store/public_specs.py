@@ -31,7 +31,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Connection, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from spotkeeper.spec.secrets import SECRET_FIELDS
@@ -123,12 +123,13 @@ def public_columns(spec: Mapping[str, Any]) -> dict[str, str | None]:
     return {"public_spec": text, "public_spec_form": None if text is None else PUBLIC_SPEC_FORM}
 
 
-def read_documents(session: Session, query: AnySelect) -> list[NodeDocument]:
+def read_documents(
+    connection: Connection, query: AnySelect, parameters: Mapping[str, Any] | None = None
+) -> list[NodeDocument]:
     """Run a `select(*DOCUMENT_COLUMNS)` query; stale rows are rendered again from `spec`."""
-    # Core, not the ORM: these are plain columns, and a list reads a thousand of them.
-    rows = session.connection().execute(query).all()
+    rows = connection.execute(query, parameters).all()
     stale = [row[0] for row in rows if row[6] != PUBLIC_SPEC_FORM or row[5] is None]
-    specs = specs_of(session, stale) if stale else {}
+    specs = specs_of(connection, stale) if stale else {}
     documents = []
     for node_id, account_id, created_at, updated_at, deleted_at, text, form in rows:
         if form != PUBLIC_SPEC_FORM or text is None:
@@ -138,13 +139,14 @@ def read_documents(session: Session, query: AnySelect) -> list[NodeDocument]:
     return documents
 
 
-def specs_of(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def specs_of(connection: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The stored (secret-bearing) specs of `ids`, decoded: only for rows whose text is stale."""
     wanted = list(ids)
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), _ID_CHUNK):
         chunk = wanted[start : start + _ID_CHUNK]
-        for node_id, spec in session.execute(select(NodeRow.id, NodeRow.spec).where(NodeRow.id.in_(chunk))):
+        query = select(NodeRow.id, NodeRow.spec).where(NodeRow.id.in_(chunk))
+        for node_id, spec in connection.execute(query):
             found[node_id] = spec
     return found
 
