@@ -36,7 +36,6 @@ from spotkeeper.cloud.port import (
 from spotkeeper.cloud.sim import SimCloudProvider
 from spotkeeper.sim import DefaultWorld, SimAzure, seed_default_world
 from spotkeeper.sim.arm import ArmServer
-from spotkeeper.sim.arm.operations import OperationBook
 
 PROVIDERS = ["sim", "azure-via-arm-facade"]
 # Known gaps of the Azure driver over the ARM facade: test name -> why it cannot pass.
@@ -44,9 +43,6 @@ AZURE_GAPS: dict[str, str] = {
     "test_reserved_nic_is_a_conflict_with_retry_after": (
         "Azure states only the whole 180 s NIC reservation in its message (no Retry-After on a 400), "
         "so the driver's retry_after is 180, not the 150 s left"
-    ),
-    "test_a_generalized_vm_reports_it_and_cannot_start": (
-        "ARM facade: the instance view of a generalized VM lacks Azure's OSState/generalized status"
     ),
     "test_inventory_lists_the_world": "ARM facade: GET .../loadBalancers always answers an empty list",
 }
@@ -133,8 +129,7 @@ def arm_server() -> Iterator[ArmServer]:
 
 def _serve(server: ArmServer, sim: SimAzure) -> None:
     """Point the session's facade at this test's simulator (a fresh one per test)."""
-    server.sim = server.facade.sim = sim
-    server.facade.operations = OperationBook(sim)
+    server.switch_to(sim)
 
 
 @pytest.fixture(params=PROVIDERS)

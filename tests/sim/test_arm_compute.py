@@ -267,9 +267,10 @@ def test_with_a_scaled_clock_the_polls_see_the_create_finish_in_real_time() -> N
 
 
 def test_a_create_preempted_by_a_delete_reports_the_operation_canceled() -> None:
-    running, server = start_facade(latency="azure-typical")  # the manual clock stands still
+    running, server = start_facade(latency="azure-typical", auto_advance=True)
     try:
         nic = running.nic("c-nic")
+        server.facade.operations.auto_advance = False  # from here the manual clock stands still
         compute = running.compute()
         poller = compute.virtual_machines.begin_create_or_update(RG, "doomed", running.vm_body(nic.id))
         assert compute.virtual_machines.get(RG, "doomed").provisioning_state == "Creating"
@@ -280,3 +281,15 @@ def test_a_create_preempted_by_a_delete_reports_the_operation_canceled() -> None
         assert caught.value.error is not None and caught.value.error.code == "OperationPreempted"
     finally:
         server.stop()
+
+
+def test_a_generalized_vm_says_so_in_its_instance_view(facade: Facade) -> None:
+    facade.vm("golden")
+    compute = facade.compute()
+    compute.virtual_machines.begin_deallocate(RG, "golden").result()
+    compute.virtual_machines.generalize(RG, "golden")
+    codes = [s.code for s in compute.virtual_machines.instance_view(RG, "golden").statuses]
+    assert "OSState/generalized" in codes
+    with pytest.raises(ResourceExistsError) as caught:
+        compute.virtual_machines.begin_start(RG, "golden").result()
+    assert caught.value.error is not None and caught.value.error.code == "OperationNotAllowed"

@@ -257,3 +257,11 @@ def test_data_a_vm_writes_before_its_eviction_is_on_its_disk_after_it(facade: Fa
         after = client.get(f"/_sim/disks{vm.storage_profile.os_disk.managed_disk.id}/content").json()
     assert facade.sim.vm(RG, "db").power_state == "deallocated"
     assert after["fingerprint"] == written["fingerprint"]
+
+
+def test_one_server_can_switch_to_a_fresh_simulator(facade: Facade) -> None:
+    facade.resources().resource_groups.create_or_update("only-in-the-first", {"location": "eastus"})
+    fresh = SimAzure(ManualClock(), seed=1)
+    seed_default_world(fresh)
+    facade.server.switch_to(fresh)
+    assert [g.name for g in facade.resources().resource_groups.list()] == ["sk-sandbox"]

@@ -10,7 +10,6 @@ field}]}`; the Go SDK turns each `errors[]` entry into an error value, the Pytho
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -21,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from spotkeeper.clock import Clock
 from spotkeeper.service.dates import wire_time
-from spotkeeper.service.views import RenderedJson
+from spotkeeper.service.views import RenderedItems, render_json
 
 # `kind` values of the Spot OpenAPI document (spot-api.md §1), and ours for the extra routes.
 NODE = "spotinst:azure:statefulNode"
@@ -59,24 +58,17 @@ def request_part(request: Request, clock: Clock) -> dict[str, Any]:
     }
 
 
-def success(request: Request, clock: Clock, *, kind: str, items: Sequence[Any]) -> Response:
-    """HTTP 200 with the envelope around `items`: JSON values, or `RenderedJson` text that is
-    embedded as it is (a list of 1,000 nodes is then joined, not encoded)."""
+def success(
+    request: Request, clock: Clock, *, kind: str, items: Sequence[Any] | RenderedItems
+) -> Response:
+    """HTTP 200 with the envelope around `items`: JSON values, or `RenderedItems` whose texts
+    are embedded as they are (a list of 1,000 nodes is then joined, not encoded)."""
+    texts = items.texts if isinstance(items, RenderedItems) else [render_json(item) for item in items]
     response = {"status": {"code": 200, "message": "OK"}, "kind": kind}
     head = render_json({"request": request_part(request, clock), "response": response})
     # `head` ends with the two closing braces of `response` and of the envelope.
-    parts = [f'{head[:-2]},"items":['.encode()]
-    for index, item in enumerate(items):
-        if index:
-            parts.append(b",")
-        parts.append((item.text if isinstance(item, RenderedJson) else render_json(item)).encode())
-    parts.append(f'],"count":{len(items)}}}}}'.encode())
-    return Response(b"".join(parts), status_code=200, media_type="application/json")
-
-
-def render_json(value: object) -> str:
-    """JSON text exactly as Starlette's `JSONResponse` renders it (compact, UTF-8, no NaN)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    body = f'{head[:-2]},"items":[{",".join(texts)}],"count":{len(texts)}}}}}'
+    return Response(body.encode(), status_code=200, media_type="application/json")
 
 
 def failure(

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from spotkeeper.api import envelope
 from spotkeeper.api.auth import Caller, Service
 from spotkeeper.api.bodies import documented_body, json_body, optional_json_body
-from spotkeeper.service import NodeService
+from spotkeeper.service import NodeService, RenderedItems
 
 BASE = "/azure/compute/statefulNode"
 router = APIRouter(prefix=BASE, tags=["stateful nodes"])
@@ -23,7 +23,7 @@ Body = Annotated[object, Depends(json_body)]
 OptionalBody = Annotated[object | None, Depends(optional_json_body)]
 
 
-def ok(request: Request, service: NodeService, kind: str, items: list[Any]) -> Response:
+def ok(request: Request, service: NodeService, kind: str, items: list[Any] | RenderedItems) -> Response:
     return envelope.success(request, service.clock, kind=kind, items=items)
 
 
@@ -43,7 +43,7 @@ def list_nodes(
     tag_value: Annotated[str | None, Query(alias="tagValue", description="…with this value")] = None,
     status: Annotated[str | None, Query(description="public status word, e.g. active")] = None,
 ) -> Response:
-    items = service.list_items(
+    items = service.list_rendered(
         caller.id, name=name, region=region, tag_key=tag_key, tag_value=tag_value, status=status
     )
     return ok(request, service, envelope.NODE, items)
@@ -56,7 +56,7 @@ def all_statuses(request: Request, caller: Caller, service: Service) -> Response
 
 @router.get("/{nodeId}", summary="Get a stateful node")
 def get_node(request: Request, caller: Caller, service: Service, nodeId: str) -> Response:
-    return ok(request, service, envelope.NODE, [service.get_item(caller.id, nodeId)])
+    return ok(request, service, envelope.NODE, service.get_rendered(caller.id, nodeId))
 
 
 @router.put(

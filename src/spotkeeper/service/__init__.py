@@ -34,7 +34,7 @@ from spotkeeper.service.errors import (
     StateConflict,
     Unauthorized,
 )
-from spotkeeper.service.views import NodeItem, RenderedJson, node_view
+from spotkeeper.service.views import RenderedItems, node_view
 from spotkeeper.store import Account, Store
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
     "NodeItem",
     "NodeNotFound",
     "NodeService",
-    "RenderedJson",
+    "RenderedItems",
     "ServiceError",
     "StateConflict",
     "Unauthorized",
@@ -143,11 +143,11 @@ class NodeService:
         )
         return [node_view(r) for r in records]
 
-    def get_item(self, account_id: str, node_id: str) -> NodeItem:
-        """`get` for the API: the same node, as pre-rendered JSON text when the store has it."""
-        return nodes.get_node_item(self.ctx, account_id, node_id)
+    def get_rendered(self, account_id: str, node_id: str) -> RenderedItems:
+        """`get` as JSON text for the API, spliced from the store's text without decoding."""
+        return nodes.get_rendered(self.ctx, account_id, node_id)
 
-    def list_items(
+    def list_rendered(
         self,
         account_id: str,
         *,
@@ -156,9 +156,9 @@ class NodeService:
         tag_key: str | None = None,
         tag_value: str | None = None,
         status: str | None = None,
-    ) -> list[NodeItem]:
-        """`list_nodes` for the API: the same nodes, as pre-rendered JSON text where possible."""
-        return nodes.list_items(
+    ) -> RenderedItems:
+        """`list_nodes` as JSON texts for the API: the same nodes, same order, same values."""
+        return nodes.list_rendered(
             self.ctx,
             account_id,
             name=name,

@@ -90,7 +90,7 @@ class ServiceContext:
 
     def node_document(self, account_id: str, node_id: str) -> NodeDocument:
         """`node` for default reads: the same not-found rules, nothing JSON decoded."""
-        document = self.store.nodes.document(node_id) if NODE_ID.fullmatch(node_id) else None
+        document = self.store.documents.get(node_id) if NODE_ID.fullmatch(node_id) else None
         if document is None or document.account_id != account_id or document.is_deleted:
             raise NodeNotFound(node_id)
         return document

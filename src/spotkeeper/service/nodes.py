@@ -20,11 +20,12 @@ from spotkeeper.service.context import ServiceContext, cloud_errors, node_phase,
 from spotkeeper.service.dates import parse_window
 from spotkeeper.service.errors import NodeNotFound, StateConflict
 from spotkeeper.service.views import (
-    NodeItem,
+    RenderedItems,
     log_view,
-    node_document_view,
+    node_text,
     node_view,
     public_word,
+    render_json,
     status_view,
 )
 from spotkeeper.spec.edits import check_edit, merge_update
@@ -38,7 +39,7 @@ from spotkeeper.spec.models import (
 )
 from spotkeeper.spec.problems import Problem, SpecError
 from spotkeeper.spec.rules import KnownImages, validate_parsed
-from spotkeeper.store import SEVERITIES, NewEvent, NodeRecord
+from spotkeeper.store import SEVERITIES, NewEvent, NodeDocument, NodeRecord
 
 LOG_SEVERITIES = (*SEVERITIES, "ALL")
 
@@ -113,13 +114,13 @@ def get_node(ctx: ServiceContext, account_id: str, node_id: str) -> dict[str, An
     return node_view(ctx.node(account_id, node_id))
 
 
-def get_node_item(ctx: ServiceContext, account_id: str, node_id: str) -> NodeItem:
-    """`get_node` as the API sends it: pre-rendered text when the store has it."""
-    document = ctx.node_document(account_id, node_id)
-    return node_document_view(document) or get_node(ctx, account_id, node_id)
+def get_rendered(ctx: ServiceContext, account_id: str, node_id: str) -> RenderedItems:
+    """`get_node` as the API sends it: spliced from the store's text, without decoding."""
+    text = node_text(ctx.node_document(account_id, node_id))
+    return RenderedItems([text if text is not None else render_json(get_node(ctx, account_id, node_id))])
 
 
-def list_items(
+def list_rendered(
     ctx: ServiceContext,
     account_id: str,
     *,
@@ -128,38 +129,33 @@ def list_items(
     tag_key: str | None = None,
     tag_value: str | None = None,
     status: str | None = None,
-) -> list[NodeItem]:
-    """The nodes `list_records` selects, as the API sends them (see `get_node_item`).
+) -> RenderedItems:
+    """The nodes `list_records` selects, as the API sends them (see `get_rendered`).
 
     The name and region filters are SQL; the tag and status filters need the spec and the
     engine's state, so with either of them the selection is made by `list_records`.
     """
-    documents = ctx.store.nodes.documents(account_id=account_id, name=name, region=region)
+    chosen: set[str] | None = None
     if tag_key is not None or tag_value is not None or status is not None:
-        chosen = {
-            r.id
-            for r in list_records(
-                ctx,
-                account_id,
-                name=name,
-                region=region,
-                tag_key=tag_key,
-                tag_value=tag_value,
-                status=status,
-            )
-        }
-        documents = [d for d in documents if d.id in chosen]
-    items: list[NodeItem] = []
-    for document in documents:
-        rendered = node_document_view(document)
-        if rendered is None:
-            record = ctx.store.nodes.get(document.id)
-            if record is None or record.is_deleted:
-                continue  # deleted since the list was read
-            items.append(node_view(record))
-        else:
-            items.append(rendered)
-    return items
+        records = list_records(
+            ctx, account_id, name=name, region=region, tag_key=tag_key, tag_value=tag_value, status=status
+        )
+        chosen = {r.id for r in records}
+
+    def render(document: NodeDocument) -> str | NodeDocument | None:
+        if chosen is not None and document.id not in chosen:
+            return None
+        return node_text(document) or document  # a document: no text, rendered from its record
+
+    texts: list[str] = []
+    for rendered in ctx.store.documents.find(render, account_id=account_id, name=name, region=region):
+        if isinstance(rendered, str):
+            texts.append(rendered)
+        elif rendered is not None:
+            record = ctx.store.nodes.get(rendered.id)
+            if record is not None and not record.is_deleted:  # else deleted since the list was read
+                texts.append(render_json(node_view(record)))
+    return RenderedItems(texts)
 
 
 def list_records(
@@ -348,10 +344,10 @@ __all__ = [
     "delete_node",
     "ensure_exists",
     "get_node",
-    "get_node_item",
+    "get_rendered",
     "image_facts",
-    "list_items",
     "list_records",
+    "list_rendered",
     "node_log",
     "node_status",
     "simulate_eviction",

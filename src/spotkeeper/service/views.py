@@ -5,10 +5,10 @@ engine's remembered state, so the API returns it as is and the CLI and console r
 keys. Choices:
 
 * A node is its stored wire spec with write-only fields removed (`spec.secrets`), plus the
-  read-only `id`, `createdAt` and `updatedAt`. Reads that only show nodes (get, list) build it
-  from the store's pre-rendered public spec text (`node_document_view`) as `RenderedJson`, so a
-  list of 1,000 nodes is spliced text, not 1,000 decodes, copies and encodes; the dict form
-  (`node_view`) is the same JSON value, for callers that read the keys.
+  read-only `id`, `createdAt` and `updatedAt`. Reads that only show nodes (the API's get and
+  list) splice it from the store's pre-rendered public spec text (`node_text`, handed over as
+  `RenderedItems`), so a list of 1,000 nodes is text joined, not 1,000 decodes, copies and
+  encodes; `node_view` is the same JSON value as a dict, for callers that read the keys.
 * The status item (§5.1) emits `lifeCycle`, `privateIp` and `publicIp` (the spelling the Go,
   Java and Python clients all decode) and `zone`; `status` is `public_status` of the engine's
   phase, the vocabulary the edit rules share.
@@ -17,6 +17,7 @@ keys. Choices:
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii  # what json.dumps uses for a str
 from typing import Any
@@ -32,17 +33,20 @@ NODE_KIND = "spotinst:azure:statefulNode"
 
 
 @dataclass(frozen=True)
-class RenderedJson:
-    """A JSON value already rendered as text, to be embedded verbatim in an answer.
+class RenderedItems:
+    """Answer items already rendered as JSON text, one text per item, embedded as they are.
 
-    A wrapper rather than a `str`, so a renderer that does not know it fails loudly instead of
-    quoting the text as a JSON string.
+    One wrapper for all the items rather than one per item: a list of 1,000 nodes is then a
+    list of strings, which the garbage collector does not even track. Not a `str` either, so
+    a renderer that does not know it fails loudly instead of quoting the text as a string.
     """
 
-    text: str
+    texts: list[str]
 
 
-NodeItem = RenderedJson | dict[str, Any]
+def render_json(value: object) -> str:
+    """JSON text exactly as Starlette's `JSONResponse` renders it (compact, UTF-8, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 def public_word(record: NodeRecord) -> str:
@@ -64,13 +68,13 @@ def node_view(record: NodeRecord) -> dict[str, Any]:
     }
 
 
-def node_document_view(document: NodeDocument) -> RenderedJson | None:
+def node_text(document: NodeDocument) -> str | None:
     """`node_view` of the same node as JSON text, spliced from its public spec text (which
     holds none of the keys put around it); None if the store has no text for it."""
     spec = document.public_spec
     if spec is None:
         return None
-    return RenderedJson(
+    return (
         f'{{"id":{encode_basestring_ascii(document.id)}{"," if len(spec) > 2 else ""}{spec[1:-1]},'
         f'"createdAt":"{_wire_time(document.created_at)}","updatedAt":"{_wire_time(document.updated_at)}"}}'
     )

@@ -1,12 +1,12 @@
 """`Store`: one object that opens the database, migrates it, and exposes the repositories.
 
 The API, the CLI and the worker each build one `Store` from a URL and use its repositories
-(`store.nodes`, `store.events`, `store.ledger`, `store.accounts`, `store.deletions`,
-`store.imports`, `store.requests`) and the two endings of a worker's pass that span several of
-them (`commit_pass`, `abandon_pass`, see `passes.py`); nothing above this package touches
-SQLAlchemy. `Store.memory()` gives tests a
-private, fully migrated database that behaves like production SQLite (a real file, WAL,
-several connections) and disappears when closed.
+(`store.nodes`, `store.documents`, `store.events`, `store.ledger`, `store.accounts`,
+`store.deletions`, `store.imports`, `store.requests`) and the two endings of a worker's pass
+that span several of them (`commit_pass`, `abandon_pass`, see `passes.py`); nothing above this
+package touches SQLAlchemy. `Store.memory()` gives tests a private, fully migrated database
+that behaves like production SQLite (a real file, WAL, several connections) and disappears
+when closed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from spotkeeper.store.deletions import PendingDeletions
 from spotkeeper.store.events import EventLog
 from spotkeeper.store.imports import ImportRepository
 from spotkeeper.store.ledger import CostLedger
+from spotkeeper.store.node_documents import NodeDocuments
 from spotkeeper.store.nodes import NodeRepository
 from spotkeeper.store.passes import PassDeletion, PassInterval, abandon_pass, commit_pass
 from spotkeeper.store.records import NewEvent
@@ -45,15 +46,16 @@ class Store:
 
     def __init__(self, url: str, *, create: bool = True, echo: bool = False) -> None:
         self.database = Database(url, echo=echo)
-        self.nodes = NodeRepository(self.database)
+        self.documents = NodeDocuments(self.database)
         try:
             if create:
                 upgrade_to_head(self.database)
                 # Rows written before public specs existed, or under other secret rules.
-                self.nodes.refresh_public_specs()
+                self.documents.refresh()
         except BaseException:
             self.database.dispose()
             raise
+        self.nodes = NodeRepository(self.database)
         self.events = EventLog(self.database)
         self.ledger = CostLedger(self.database)
         self.accounts = AccountRepository(self.database)

@@ -36,18 +36,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from spotkeeper.store.database import Database
 from spotkeeper.store.events import event_row
-from spotkeeper.store.public_specs import (
-    DOCUMENT_COLUMNS,
-    AnySelect,
-    has_stale_public_specs,
-    public_columns,
-    read_documents,
-    refresh_public_specs,
-)
+from spotkeeper.store.public_specs import AnySelect, public_columns
 from spotkeeper.store.records import (
     NODE_STATUSES,
     NewEvent,
-    NodeDocument,
     NodeRecord,
     UnknownRecordError,
     check_choice,
@@ -81,7 +73,6 @@ _Q = TypeVar("_Q", bound=AnySelect)
 
 # Built once: the API reads a node by id on most requests.
 _NODE_BY_ID = select(NodeRow.__table__).where(NodeRow.id == bindparam("node_id"))
-_DOCUMENT_BY_ID = select(*DOCUMENT_COLUMNS).where(NodeRow.id == bindparam("node_id"))
 
 
 def node_record(row: NodeRow | Row[Any]) -> NodeRecord:
@@ -124,7 +115,7 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(NodeRow.deleted_at.is_(None), or_(due_and_free, holder_gone))
 
 
-def _filtered(
+def node_filters(
     query: _Q,
     *,
     account_id: str | None,
@@ -225,45 +216,11 @@ class NodeRepository:
         include_deleted: bool = False,
     ) -> list[NodeRecord]:
         """Nodes matching every given filter, oldest first. `None` filters are ignored."""
-        query = _filtered(
+        query = node_filters(
             select(NodeRow), account_id=account_id, name=name, region=region, include_deleted=include_deleted
         )
         with self._db.session_scope() as session:
             return [node_record(row) for row in session.scalars(query)]
-
-    def document(self, node_id: str) -> NodeDocument | None:
-        """The node's default read (`NodeDocument`), deleted or not; nothing JSON is decoded."""
-        with self._db.read_connection() as connection:
-            found = read_documents(connection, _DOCUMENT_BY_ID, {"node_id": node_id})
-        return found[0] if found else None
-
-    def documents(
-        self,
-        *,
-        account_id: str | None = None,
-        name: str | None = None,
-        region: str | None = None,
-        include_deleted: bool = False,
-    ) -> list[NodeDocument]:
-        """`find` for default reads: the same nodes in the same order, as `NodeDocument`s."""
-        query = _filtered(
-            select(*DOCUMENT_COLUMNS),
-            account_id=account_id,
-            name=name,
-            region=region,
-            include_deleted=include_deleted,
-        )
-        with self._db.read_connection() as connection:
-            return read_documents(connection, query)
-
-    def refresh_public_specs(self) -> int:
-        """Render again the public text of every node whose text is missing or was rendered
-        under other rules (see `public_specs.py`); how many were rewritten."""
-        with self._db.session_scope() as session:
-            if not has_stale_public_specs(session):
-                return 0  # the usual case: no write lock taken
-        with self._db.session_scope(write=True) as session:
-            return refresh_public_specs(session)
 
     def update_node(
         self,

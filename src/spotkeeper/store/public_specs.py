@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Select, and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from spotkeeper.spec.secrets import SECRET_FIELDS
-from spotkeeper.store.records import NodeDocument
 from spotkeeper.store.tables import NodeRow
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -48,18 +47,6 @@ PUBLIC_SPEC_FORM = hashlib.sha256(
     "\n".join((_RENDERING, *SECRET_FIELDS, "server keys:", *SERVER_KEYS)).encode()
 ).hexdigest()[:16]
 _SECRET_STEPS: tuple[tuple[str, ...], ...] = tuple(tuple(field.split(".")) for field in SECRET_FIELDS)
-# What a document read selects: no JSON column, so nothing is decoded.
-DOCUMENT_COLUMNS = (
-    NodeRow.id,
-    NodeRow.account_id,
-    NodeRow.created_at,
-    NodeRow.updated_at,
-    NodeRow.deleted_at,
-    NodeRow.public_spec,
-    NodeRow.public_spec_form,
-)
-# Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
-_ID_CHUNK = 500
 
 
 def without_secrets(wire: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,34 +108,6 @@ def public_columns(spec: Mapping[str, Any]) -> dict[str, str | None]:
     """The column values to write beside `spec` (every write of `spec` must include them)."""
     text = render_public_spec(spec)
     return {"public_spec": text, "public_spec_form": None if text is None else PUBLIC_SPEC_FORM}
-
-
-def read_documents(
-    connection: Connection, query: AnySelect, parameters: Mapping[str, Any] | None = None
-) -> list[NodeDocument]:
-    """Run a `select(*DOCUMENT_COLUMNS)` query; stale rows are rendered again from `spec`."""
-    rows = connection.execute(query, parameters).all()
-    stale = [row[0] for row in rows if row[6] != PUBLIC_SPEC_FORM or row[5] is None]
-    specs = specs_of(connection, stale) if stale else {}
-    documents = []
-    for node_id, account_id, created_at, updated_at, deleted_at, text, form in rows:
-        if form != PUBLIC_SPEC_FORM or text is None:
-            spec = specs.get(node_id)
-            text = None if spec is None else render_public_spec(spec)
-        documents.append(NodeDocument(node_id, account_id, text, created_at, updated_at, deleted_at))
-    return documents
-
-
-def specs_of(connection: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The stored (secret-bearing) specs of `ids`, decoded: only for rows whose text is stale."""
-    wanted = list(ids)
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(wanted), _ID_CHUNK):
-        chunk = wanted[start : start + _ID_CHUNK]
-        query = select(NodeRow.id, NodeRow.spec).where(NodeRow.id.in_(chunk))
-        for node_id, spec in connection.execute(query):
-            found[node_id] = spec
-    return found
 
 
 def stale_condition() -> Any:

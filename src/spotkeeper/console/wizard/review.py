@@ -394,6 +394,7 @@ def _adopt(ws: WizardState, document: dict[str, Any], *, source: str) -> None:
         ui.notify(f"{source} applied; {count} problem{'s' if count > 1 else ''} to fix", type="warning")
     else:
         ui.notify(f"{source} applied; the node is valid", type="positive")
+    ws.report = report  # the rebuilt Review shows this report at once
     ws.replace_draft(document)
 
 

@@ -48,6 +48,12 @@ class ArmFacade:
         self._routes = build_routes(ROUTES)
         self._control = build_routes(CONTROL_ROUTES)
 
+    def switch_to(self, sim: SimAzure) -> None:
+        """Serve another simulated Azure from now on (a fresh one per test behind one
+        long-lived server); operations handed out for the previous one are forgotten."""
+        self.sim = sim
+        self.operations = OperationBook(sim, auto_advance=self.operations.auto_advance)
+
     def asgi(self) -> Starlette:
         async def endpoint(request: Request) -> Response:
             raw = await request.body()

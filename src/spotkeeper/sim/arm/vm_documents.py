@@ -201,8 +201,9 @@ _POWER_DISPLAY = {
 
 
 def instance_view(sim: SimAzure, vm: VirtualMachine) -> Json:
-    """`GET .../instanceView`: provisioning and power state as status codes (parse them by
-    prefix: during a transition Azure may omit the PowerState entry), the guest agent, disks."""
+    """`GET .../instanceView`: provisioning state, `OSState/generalized` once the VM is
+    generalized, and power state as status codes (parse them by prefix: during a transition
+    Azure may omit the PowerState entry), the guest agent, disks."""
     ctx = sim.ctx
     now = sim.now()
     state = vm.provisioning_state
@@ -222,6 +223,8 @@ def instance_view(sim: SimAzure, vm: VirtualMachine) -> Json:
             "time": iso(now),
         }
     statuses: list[Json] = [provisioning]
+    if vm.generalized:
+        statuses.append({"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"})
     if vm.provisioning_state != "Deleting":
         statuses.append(
             {
