@@ -44,7 +44,6 @@ AZURE_GAPS: dict[str, str] = {
         "Azure states only the whole 180 s NIC reservation in its message (no Retry-After on a 400), "
         "so the driver's retry_after is 180, not the 150 s left"
     ),
-    "test_inventory_lists_the_world": "ARM facade: GET .../loadBalancers always answers an empty list",
 }
 RG = "sk-sandbox"
 REGION = "eastus"

@@ -125,8 +125,11 @@ def test_security_groups_are_created_and_listed(facade: Facade) -> None:
     assert sorted(a.name for a in network.application_security_groups.list_all()) == ["asg2", "sk-asg"]
 
 
-def test_the_simulator_has_no_load_balancers(facade: Facade) -> None:
+def test_load_balancers_of_the_world_are_listed_with_their_pools(facade: Facade) -> None:
     network = facade.network()
-    assert list(network.load_balancers.list(RG)) == []
+    balancers = {lb.name: lb for lb in network.load_balancers.list(RG)}
+    assert "sk-lb" in balancers
+    assert [p.name for p in balancers["sk-lb"].backend_address_pools] == ["sk-lb-pool"]
+    assert network.load_balancers.get(RG, "sk-lb").sku.name == "Standard"
     with pytest.raises(ResourceNotFoundError):
-        network.load_balancers.get(RG, "lb")
+        network.load_balancers.get(RG, "no-such-lb")

@@ -33,6 +33,7 @@ from spotkeeper.sim.context import not_found
 from spotkeeper.sim.errors import ArmError
 from spotkeeper.sim.gateways import ApplicationGateway
 from spotkeeper.sim.ids import NETWORK, key_of, resource_id
+from spotkeeper.sim.load_balancers import LoadBalancer
 from spotkeeper.sim.network_models import (
     SECURITY_GROUP_TYPES,
     SecurityGroup,
@@ -394,10 +395,30 @@ def backend_health(call: Call) -> Reply:
 
 def get_load_balancer(call: Call) -> Reply:
     call.sim.groups.get(call.param("group"))
-    raise not_found("Microsoft.Network/loadBalancers", call.param("group"), call.param("name"))
+    balancer = call.sim.load_balancers.get_load_balancer(call.param("group"), call.param("name"))
+    return Reply(200, _load_balancer_body(call, balancer))
 
 
 def list_load_balancers(call: Call) -> Reply:
+    balancers = call.sim.load_balancers.list_load_balancers()
     if "group" in call.params:
-        call.sim.groups.get(call.param("group"))
-    return Reply(200, listing([]))
+        group = call.sim.groups.get(call.param("group")).name.lower()
+        balancers = [b for b in balancers if b.resource_group.lower() == group]
+    return Reply(200, listing([_load_balancer_body(call, b) for b in balancers]))
+
+
+def _load_balancer_body(call: Call, balancer: LoadBalancer) -> dict[str, object]:
+    pools = []
+    for pool in balancer.pools.values():
+        members = call.sim.load_balancers.pool_members(pool.id)
+        pools.append({
+            "id": pool.id, "name": pool.name,
+            "properties": {"backendIPConfigurations": [{"id": f"{nic}/ipConfigurations/ipconfig1"}
+                                                       for nic in members]},
+        })
+    return {
+        "id": balancer.id, "name": balancer.name, "type": "Microsoft.Network/loadBalancers",
+        "location": balancer.location, "tags": dict(balancer.tags),
+        "sku": {"name": balancer.sku, "tier": "Regional"},
+        "properties": {"provisioningState": balancer.provisioning_state, "backendAddressPools": pools},
+    }
