@@ -413,8 +413,9 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_server(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Server:
+    # lifespan on: the console (NiceGUI) starts its event loop in the app's startup hook
     config = uvicorn.Config(
-        app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=10
+        app, log_level=log_level, lifespan="on", access_log=False, timeout_graceful_shutdown=10
     )
     return uvicorn.Server(config)
 

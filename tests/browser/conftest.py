@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.browser.support import ROOT, Console, shoot
 
 REQUIRE_ENV = "SPOTKEEPER_REQUIRE_BROWSER"

@@ -49,8 +49,16 @@ def shoot(page: Any, name: str) -> Path:
     """Save a full-page screenshot as artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    # A full-page capture would paint the sticky header in the middle of a long page.
-    page.add_style_tag(content=".q-header { position: absolute !important; }")
     page.wait_for_timeout(400)  # let a step's slide-in animation finish
-    page.screenshot(path=str(path), full_page=True)
+    # A full-page capture would paint the sticky header in the middle of a long page; the style
+    # applies to the capture only (a style left on the page moved buttons under later clicks).
+    page.screenshot(path=str(path), full_page=True, style=".q-header { position: absolute !important; }")
     return path
+
+
+def expect(target: Any) -> Any:
+    """Playwright's `expect`, imported late so that a machine without Playwright skips the suite
+    (conftest decides) instead of failing to collect it."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)

@@ -14,7 +14,8 @@ import time
 from typing import Any
 
 import pytest
-from tests.browser.support import Console, shoot
+
+from tests.browser.support import Console, expect, shoot
 from tests.factories import valid_node
 
 pytestmark = pytest.mark.timeout(120)
@@ -51,8 +52,6 @@ def choose(page: Any, label: str, option: str, *, exact: bool = True, close: boo
 def tick(box: Any) -> None:
     """Check a checkbox or switch. The server owns the value (it echoes the click back), so wait
     for the echo rather than expecting the state to flip at once."""
-    from playwright.sync_api import expect
-
     box.click()
     expect(box).to_have_attribute("aria-checked", "true")
 
@@ -168,10 +167,6 @@ def test_a_field_error_appears_beside_its_field_and_blocks_create(page: Any, con
 
 
 def test_editing_the_json_in_review_updates_the_summary(page: Any, console: Console) -> None:
-    from playwright.sync_api import expect
-
-    from playwright.sync_api import expect
-
     open_wizard(page, console)
     page.locator(".q-stepper__tab").filter(has_text="Review").click()
     page.get_by_role("tab", name="JSON").click()
@@ -183,9 +178,9 @@ def test_editing_the_json_in_review_updates_the_summary(page: Any, console: Cons
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(json.dumps(node, indent=2))
     page.wait_for_timeout(500)  # the edit reaches the server as the editor's change events
-    shoot(page, "review-json-edited")
     page.get_by_role("button", name="Apply").filter(visible=True).click()
     page.get_by_text("JSON applied; the node is valid").wait_for()
+    shoot(page, "review-json-applied")
     page.get_by_role("tab", name="Summary").click()
     summary = page.locator(".q-tab-panel").filter(visible=True)
     summary.get_by_text("from-json").wait_for()

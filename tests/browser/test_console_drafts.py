@@ -7,11 +7,10 @@ JSON view, the Summary, the field errors and the edit locks to agree.
 
 from __future__ import annotations
 
-from tests.factories import valid_node
-
 from spotkeeper.console.draft import get_at, is_under, patch_between, path_steps, prune_empty, set_at
 from spotkeeper.console.fields import lock_sentence
 from spotkeeper.spec.edits import merge_update
+from tests.factories import valid_node
 
 NIC = "compute.launchSpecification.network.networkInterfaces"
 

@@ -119,10 +119,6 @@ class ConsoleBackend(Protocol):
         """A `ddd:hh:mm-ddd:hh:mm` window in words; raises `Refused`."""
         ...
 
-    def agent_install_script(self, os: str) -> str:
-        """The custom-data snippet that installs the in-VM agent a shutdown script needs."""
-        ...
-
     # --- choices read from the cloud and the catalog ---------------------------------------------
     def regions(self) -> list[RegionChoice]: ...
 

@@ -54,24 +54,6 @@ _DAY_NAMES = {
     "Sat": "Saturday",
 }
 
-# The in-VM agent a shutdown script needs, installed from custom data at first boot.
-AGENT_SCRIPTS = {
-    "Linux": (
-        "#!/bin/bash\n"
-        "# spotkeeper agent: runs this node's shutdown script before the VM is evicted or replaced.\n"
-        "python3 -m pip install --quiet --upgrade spotkeeper\n"
-        "spotkeeper agent install --service\n"
-    ),
-    "Windows": (
-        "<powershell>\n"
-        "# spotkeeper agent: runs this node's shutdown script before the VM is evicted or replaced.\n"
-        "py -m pip install --quiet --upgrade spotkeeper\n"
-        "spotkeeper agent install --service\n"
-        "</powershell>\n"
-    ),
-}
-
-
 def field_problem(problem: Problem) -> FieldProblem:
     severity: Literal["error", "warning"] = "warning" if problem.severity == "warning" else "error"
     return FieldProblem(code=problem.code, field=problem.field, message=problem.message, severity=severity)
@@ -377,9 +359,6 @@ class ServiceBackend:
             f"{_DAY_NAMES[DAYS[end[0]]]} {end[1] // 60:02d}:{end[1] % 60:02d} UTC, one continuous "
             f"span of {length}"
         )
-
-    def agent_install_script(self, os: str) -> str:
-        return AGENT_SCRIPTS.get(os, AGENT_SCRIPTS["Linux"])
 
     # --- choices ---------------------------------------------------------------------------------
     def regions(self) -> list[RegionChoice]:

@@ -13,7 +13,7 @@ from nicegui import events, ui
 
 from spotkeeper.console.backend import Refused
 from spotkeeper.console.layout import section
-from spotkeeper.console.wizard.inputs import decode_script, encode_script, help_text, script_input
+from spotkeeper.console.wizard.inputs import help_text, script_input
 from spotkeeper.console.wizard.state import LAUNCH, WizardState
 
 STEP = "Advanced"
@@ -123,26 +123,18 @@ def _shutdown_script(ws: WizardState) -> None:
     with section(
         "Shutdown Script",
         icon="power_settings_new",
-        help_text="Runs on the VM before it is replaced or paused. It needs the spotkeeper agent "
-        "on the VM: add the agent's install script to the custom data.",
+        help_text="Runs on the VM before it is replaced or paused. It needs an in-VM agent that "
+        "reads Azure's Scheduled Events.",
     ):
         script_input(ws, "Shutdown Script", f"{LAUNCH}.shutdownScript", step=STEP)
         label = "Add Windows script" if ws.os == "Windows" else "Add Python 2.x/3.x script"
-        button = ui.button(label, icon="add", on_click=lambda: _add_agent(ws)).props("outline no-caps")
-        chosen = ws.chosen_image()
-        if ws.board.is_locked(f"{LAUNCH}.customData") or (chosen is not None and chosen.specialized):
-            button.disable()  # the agent is installed through the custom data
-
-
-def _add_agent(ws: WizardState) -> None:
-    snippet = ws.backend.agent_install_script(ws.os)
-    current = decode_script(ws.get(f"{LAUNCH}.customData"))
-    if snippet.strip() in current:
-        ui.notify("The agent install script is already in the custom data", type="info")
-        return
-    combined = f"{current.rstrip()}\n\n{snippet}" if current.strip() else snippet
-    ws.set(f"{LAUNCH}.customData", encode_script(combined), rebuild=(STEP,))
-    ui.notify("Agent install script added to Custom Data", type="positive")
+        # The seed's buttons add the agent's install script to the custom data; spotkeeper's
+        # in-VM agent is not released yet, so there is no script to add: say so, add nothing.
+        ui.button(label, icon="add").props("outline no-caps").disable()
+        help_text(
+            "The spotkeeper in-VM agent is not released yet: the shutdown script is stored with "
+            "the node and runs once an agent is on the VM."
+        )
 
 
 def _extensions(ws: WizardState) -> None:

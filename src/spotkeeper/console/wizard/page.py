@@ -210,10 +210,6 @@ class _Wizard:
         problems = [(p.code, p.field, p.message, p.severity) for p in self.ws.report.problems]
         return json.dumps([self.ws.draft, problems], sort_keys=True, default=str)
 
-    @property
-    def current(self) -> str:
-        return str(self.stepper.value) if self.stepper is not None else STEPS[0]
-
     def mark_steps(self, counts: dict[str, int]) -> None:
         for name, step in self.steps.items():
             count = counts.get(name, 0) if name in self.ws.revealed else 0

@@ -183,6 +183,8 @@ def _image(d: dict[str, Any]) -> str:
     image = get_at(d, IMAGE) or {}
     if "marketplace" in image:
         m = image["marketplace"] or {}
+        if not m.get("publisher"):
+            return "—"
         return (
             f"Marketplace {m.get('publisher', '?')} / {m.get('offer', '?')} / {m.get('sku', '?')} "
             f"({m.get('version', 'latest')})"
@@ -341,7 +343,7 @@ def _editor_toolbar(
         "Export", icon="download", on_click=lambda: ui.download.content(editor.value, filename, media_type)
     ).props("flat no-caps")
     button = ui.button("Apply", icon="check", on_click=apply).props("unelevated no-caps")
-    button.bind_visibility_from(edit, "value")
+    button.bind_enabled_from(edit, "value")
     edit.on_value_change(lambda e: editor.enable() if e.value else editor.disable())
 
 
