@@ -78,6 +78,33 @@ def test_use_is_recorded_at_most_once_a_minute(store: Store, account: Account, c
     assert store.accounts.list_tokens(account.id)[0].last_used_at == later
 
 
+def test_a_token_holder_is_read_without_recording_anything(
+    store: Store, account: Account, clock: ManualClock
+) -> None:
+    token = store.accounts.create_token(account.id, now=clock.now())
+    holder = store.accounts.token_holder(token)
+    assert holder is not None and holder.account == account and holder.last_used_at is None
+    assert holder.use_is_stale(clock.now())
+    assert store.accounts.list_tokens(account.id)[0].last_used_at is None
+    assert store.accounts.token_holder("skt_not-a-real-token") is None
+    assert store.accounts.token_holder("") is None
+
+
+def test_callers_racing_to_record_a_use_write_it_once(
+    store: Store, account: Account, clock: ManualClock
+) -> None:
+    token = store.accounts.create_token(account.id, now=clock.now())
+    holder = store.accounts.token_holder(token)
+    assert holder is not None
+    used = clock.advance(5)
+    assert store.accounts.record_use(holder.token_id, now=used)
+    assert not store.accounts.record_use(holder.token_id, now=clock.advance(20))  # within the minute
+    refreshed = store.accounts.token_holder(token)
+    assert refreshed is not None and refreshed.last_used_at == used
+    assert not refreshed.use_is_stale(clock.now())
+    assert refreshed.use_is_stale(clock.advance(timedelta(minutes=1)))
+
+
 def test_a_token_for_an_unknown_account_is_refused(store: Store, clock: ManualClock) -> None:
     with pytest.raises(UnknownRecordError, match="act-00000000"):
         store.accounts.create_token("act-00000000", now=clock.now())

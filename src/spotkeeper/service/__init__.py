@@ -43,7 +43,6 @@ __all__ = [
     "CloudUnavailable",
     "Forbidden",
     "ImportNotFound",
-    "NodeItem",
     "NodeNotFound",
     "NodeService",
     "RenderedItems",
@@ -92,8 +91,8 @@ class NodeService:
         a token never reaches into another account (`Forbidden`).
 
         Authenticating only reads. The token's use is recorded at most once a minute, by a
-        write of its own; `later`, when given, is handed that write to run after the answer
-        (the API's background tasks), so no request waits on the database's write lock.
+        write of its own; `later`, when given, is handed that write to run once the answer has
+        been sent (the API's deferred chores), so no request waits on the database's write lock.
         """
         holder = self.store.accounts.token_holder(token) if token else None
         if holder is None:

@@ -15,13 +15,14 @@ Three rules keep the text honest:
   (`public_columns` is the one place that computes it), so the two never disagree.
 * It is tagged with `PUBLIC_SPEC_FORM`, a digest of the rendering and of the key lists.
   A row rendered under other rules (a field became secret since) is stale: reads render it
-  again from `spec` instead of trusting it, and `refresh_public_specs` rewrites stale rows.
+  again from `spec` instead of trusting it, and opening the store (`Store(url)`) rewrites them.
 * It is rendered from the spec exactly as a read would decode it (a JSON round trip), with the
   settings the API's JSON responses use (compact, UTF-8, no NaN). A spec that is not strict
   JSON (a NaN inside an extension's settings) gets no text; readers fall back to `spec`.
 
 `without_secrets` is the redaction itself, copying only the dicts and lists on the way to a
-secret and sharing everything else with its input; `public_spec` is the same as a dict.
+secret and sharing everything else with its input; `public_spec` also drops the server's keys
+(it is what the text holds, as a dict).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from spotkeeper.cloud.azure.ids import arm_id
+from spotkeeper.cloud.azure.ids import resource_id
 from spotkeeper.cloud.port import (
     DiskSpec,
     ImageRef,
@@ -39,12 +39,12 @@ PRIMARY_IP_CONFIG = "ipconfig1"
 def image_id(ref: ImageRef, subscription_id: str) -> str:
     """The ARM id of a custom or gallery image ("latest" gallery: the image definition)."""
     if ref.kind == "custom":
-        return arm_id(subscription_id, ref.resource_group, COMPUTE, "images", ref.name)
+        return resource_id(subscription_id, ref.resource_group, COMPUTE, "images", ref.name)
     if ref.kind == "gallery":
         path = ["galleries", ref.gallery, "images", ref.name]
         if ref.version and ref.version.lower() != "latest":
             path += ["versions", ref.version]
-        return arm_id(subscription_id, ref.resource_group, COMPUTE, *path)
+        return resource_id(subscription_id, ref.resource_group, COMPUTE, *path)
     raise ValueError("a marketplace image has no resource id in the subscription")
 
 

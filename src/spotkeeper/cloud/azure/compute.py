@@ -26,7 +26,7 @@ from spotkeeper.cloud.arm_codes import CAPACITY_CODES
 from spotkeeper.cloud.azure import bodies, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import arm_id, name_of, read_id, same_id
+from spotkeeper.cloud.azure.ids import name_of, parse_id, resource_id, same_id
 from spotkeeper.cloud.azure.market import RefusalMemory
 from spotkeeper.cloud.azure.scheduled_events import ScheduledEventsSource
 from spotkeeper.cloud.errors import CapacityUnavailable, Conflict, InvalidRequest
@@ -122,7 +122,7 @@ class ComputeOperations:
         """Azure requires `osType` with an attached OS disk: the disk says which."""
         if not isinstance(spec.os_disk, OsDiskAttach):
             return None
-        ref = read_id(spec.os_disk.disk_id)
+        ref = parse_id(spec.os_disk.disk_id)
         if ref is None:
             raise InvalidRequest(
                 f"VM {spec.name}: {spec.os_disk.disk_id!r} is not a disk id", code="InvalidParameter"
@@ -167,13 +167,13 @@ class ComputeOperations:
 
     def _accepted_vm(self, spec: VmSpec, os_type: str | None) -> Vm:
         """The VM Azure accepted but does not show yet (ARM is eventually consistent)."""
-        vm_id = arm_id(
+        vm_id = resource_id(
             self.clients.subscription_id, spec.resource_group, COMPUTE, "virtualMachines", spec.name
         )
         os_disk_id = (
             spec.os_disk.disk_id
             if isinstance(spec.os_disk, OsDiskAttach)
-            else arm_id(
+            else resource_id(
                 self.clients.subscription_id, spec.resource_group, COMPUTE, "disks", spec.os_disk.name
             )
         )

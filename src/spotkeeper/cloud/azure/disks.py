@@ -18,7 +18,7 @@ from azure.mgmt.compute import models as compute
 from spotkeeper.cloud.azure import bodies, image_views, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import arm_id, same_id
+from spotkeeper.cloud.azure.ids import resource_id, same_id
 from spotkeeper.cloud.errors import Conflict, InvalidRequest, NotFound
 from spotkeeper.cloud.port import Disk, DiskSpec, ImageRef, Snapshot, SnapshotSpec
 
@@ -122,7 +122,7 @@ class DiskOperations:
 
     def _accepted_disk(self, spec: DiskSpec) -> Disk:
         return Disk(
-            id=arm_id(self.clients.subscription_id, spec.resource_group, COMPUTE, "disks", spec.name),
+            id=resource_id(self.clients.subscription_id, spec.resource_group, COMPUTE, "disks", spec.name),
             resource_group=spec.resource_group,
             name=spec.name,
             region=spec.region,
@@ -151,7 +151,9 @@ class DiskOperations:
         if created is not None:
             return mapping.snapshot_view(created, now=self.clients.now())
         return Snapshot(
-            id=arm_id(self.clients.subscription_id, spec.resource_group, COMPUTE, "snapshots", spec.name),
+            id=resource_id(
+                self.clients.subscription_id, spec.resource_group, COMPUTE, "snapshots", spec.name
+            ),
             resource_group=spec.resource_group,
             name=spec.name,
             region=spec.region,

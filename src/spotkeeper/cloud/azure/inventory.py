@@ -17,7 +17,7 @@ from azure.mgmt.compute import models as compute
 from spotkeeper.cloud.azure import image_views, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import group_of, name_of, read_id
+from spotkeeper.cloud.azure.ids import group_of, name_of, parse_id
 from spotkeeper.cloud.errors import NotFound
 from spotkeeper.cloud.port import (
     CapacityReservationGroupInfo,
@@ -237,7 +237,7 @@ class InventoryReader:
                     or (value is not None and present != value)
                 ):
                     continue
-                ref = read_id(resource.id)
+                ref = parse_id(resource.id)
                 found.append(
                     TaggedResource(
                         id=resource.id,

@@ -30,7 +30,7 @@ from typing import Any, Literal, cast
 from azure.mgmt.compute import models as compute
 from azure.mgmt.network import models as network
 
-from spotkeeper.cloud.azure.ids import group_of, name_of, parent_nic_id, read_id
+from spotkeeper.cloud.azure.ids import group_of, name_of, parent_nic_id, parse_id
 from spotkeeper.cloud.port import (
     AgentStatus,
     DataDiskAttach,
@@ -253,7 +253,7 @@ def image_ref_of(ref: compute.ImageReference | None) -> ImageRef | None:
     if ref is None:
         return None
     if ref.id:
-        parsed = read_id(ref.id)
+        parsed = parse_id(ref.id)
         if parsed is None:
             return None
         kinds = [t.lower() for t in parsed.types]

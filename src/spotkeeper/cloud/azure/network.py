@@ -17,7 +17,7 @@ from azure.mgmt.network import models as network
 from spotkeeper.cloud.azure import bodies, mapping
 from spotkeeper.cloud.azure.clients import AzureClients
 from spotkeeper.cloud.azure.errors import translated
-from spotkeeper.cloud.azure.ids import arm_id
+from spotkeeper.cloud.azure.ids import resource_id
 from spotkeeper.cloud.port import Nic, NicSpec, PublicIp, PublicIpSpec
 
 NETWORK = "Microsoft.Network"
@@ -45,7 +45,7 @@ class NetworkOperations:
         if created is not None:
             return mapping.public_ip_view(created)
         return PublicIp(
-            id=arm_id(
+            id=resource_id(
                 self.clients.subscription_id, spec.resource_group, NETWORK, "publicIPAddresses", spec.name
             ),
             resource_group=spec.resource_group,
@@ -82,7 +82,7 @@ class NetworkOperations:
     # NICs --------------------------------------------------------------------
 
     def ensure_nic(self, spec: NicSpec) -> Nic:
-        subnet_id = arm_id(
+        subnet_id = resource_id(
             self.clients.subscription_id,
             spec.network_resource_group,
             NETWORK,
@@ -110,7 +110,7 @@ class NetworkOperations:
         if created is not None:
             return mapping.nic_view(created)
         return Nic(
-            id=arm_id(
+            id=resource_id(
                 self.clients.subscription_id, spec.resource_group, NETWORK, "networkInterfaces", spec.name
             ),
             resource_group=spec.resource_group,
