@@ -65,7 +65,7 @@ def start_up(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
 
 def stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=60)
+    out, _ = process.communicate(timeout=120)  # saving the simulated Azure can be slow under load
     assert process.returncode == 0, out
     return out
 

@@ -63,7 +63,7 @@ def _stop(process: subprocess.Popen[str]) -> str:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
     try:
-        out, _ = process.communicate(timeout=30)
+        out, _ = process.communicate(timeout=120)  # a loaded CI machine can be slow to finish a pass
     except subprocess.TimeoutExpired:
         process.kill()
         out, _ = process.communicate()

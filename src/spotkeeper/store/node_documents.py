@@ -59,7 +59,7 @@ _ID_CHUNK = 500
 class NodeDocuments:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._turns = threading.Lock()  # one list loop at a time (see the module docstring)
+        self._turns = threading.RLock()  # one list loop at a time (see the module docstring)
 
     def get(self, node_id: str) -> NodeDocument | None:
         """The node's `NodeDocument`, deleted or not (check `is_deleted`)."""
@@ -77,7 +77,8 @@ class NodeDocuments:
         include_deleted: bool = False,
     ) -> list[T]:
         """The nodes `NodeRepository.find` returns for the same filters, in the same order,
-        each rendered by `render` as it is read; the renderings."""
+        each rendered by `render` as it is read; the renderings. `render` runs during this
+        list's turn, so it should only compute (other lists wait for it)."""
         query = node_filters(
             select(*DOCUMENT_COLUMNS),
             account_id=account_id,
