@@ -26,8 +26,7 @@ from spotkeeper.engine.phases import public_status
 from spotkeeper.engine.state import NodeState
 from spotkeeper.service.context import node_phase, node_state
 from spotkeeper.service.dates import wire_time
-from spotkeeper.store import EventRecord, ImportRecord, NodeDocument, NodeRecord
-from spotkeeper.store.public_specs import public_spec
+from spotkeeper.store import EventRecord, ImportRecord, NodeDocument, NodeRecord, public_spec
 
 NODE_KIND = "spotinst:azure:statefulNode"
 

@@ -16,6 +16,7 @@ from spotkeeper.store.database import (
 )
 from spotkeeper.store.facade import Store
 from spotkeeper.store.passes import PassDeletion, PassInterval
+from spotkeeper.store.public_specs import public_spec
 from spotkeeper.store.records import (
     DELETION_KINDS,
     LIFECYCLES,
@@ -82,5 +83,6 @@ __all__ = [
     "default_database_url",
     "head_revision",
     "normalize_database_url",
+    "public_spec",
     "upgrade_to_head",
 ]
