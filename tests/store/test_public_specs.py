@@ -17,14 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text, update
 
 from spotkeeper.clock import ManualClock
-from spotkeeper.spec.secrets import redact_secrets
+from spotkeeper.spec.secrets import SECRET_FIELDS, redact_secrets, without_secrets
 from spotkeeper.store import Account, NodeDocument, NodeRecord, Store
 from spotkeeper.store.database import Database, alembic_config
 from spotkeeper.store.public_specs import (
     PUBLIC_SPEC_FORM,
     public_spec,
     render_public_spec,
-    without_secrets,
 )
 from spotkeeper.store.tables import NodeRow
 
@@ -68,12 +67,39 @@ _wire = st.fixed_dictionaries(
 
 @given(_wire)
 @settings(max_examples=300, deadline=None)
-def test_redaction_copies_nothing_it_need_not_yet_matches_the_deep_copying_one(wire: dict[str, Any]) -> None:
+def test_redaction_copies_nothing_it_need_not_yet_matches_a_plain_deep_copy_and_delete(
+    wire: dict[str, Any],
+) -> None:
     before = copy.deepcopy(wire)
-    assert without_secrets(wire) == redact_secrets(wire)
-    expected = {k: v for k, v in redact_secrets(wire).items() if k not in ("id", "createdAt", "updatedAt")}
+    assert without_secrets(wire) == _deep_copy_and_delete(wire)
+    assert redact_secrets(wire) == _deep_copy_and_delete(wire)
+    server_keys = ("id", "createdAt", "updatedAt")
+    expected = {k: v for k, v in _deep_copy_and_delete(wire).items() if k not in server_keys}
     assert public_spec(wire) == expected
     assert wire == before  # the input is never touched
+
+
+def _deep_copy_and_delete(wire: dict[str, Any]) -> dict[str, Any]:
+    """The obvious redaction, as the oracle: copy everything, then delete each secret."""
+    out = copy.deepcopy(wire)
+
+    def delete(node: object, steps: list[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        key = steps[0].removesuffix("[]")
+        if key not in node:
+            return
+        if len(steps) == 1:
+            del node[key]
+        elif steps[0].endswith("[]"):
+            for item in node[key] if isinstance(node[key], list) else ():
+                delete(item, steps[1:])
+        else:
+            delete(node[key], steps[1:])
+
+    for field in SECRET_FIELDS:
+        delete(out, field.split("."))
+    return out
 
 
 def test_redaction_shares_every_branch_that_holds_no_secret() -> None:

@@ -12,7 +12,7 @@ This module works on wire dicts (not models) so it can be applied to stored JSON
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Wire paths of write-only fields; `[]` means "in every item of this list".
@@ -20,6 +20,7 @@ SECRET_FIELDS: tuple[str, ...] = (
     "compute.launchSpecification.login.password",
     "compute.launchSpecification.extensions[].protectedSettings",
 )
+_SECRET_STEPS: tuple[tuple[str, ...], ...] = tuple(tuple(field.split(".")) for field in SECRET_FIELDS)
 
 
 def secret_paths(wire: Mapping[str, Any]) -> list[str]:
@@ -32,11 +33,45 @@ def secret_paths(wire: Mapping[str, Any]) -> list[str]:
 
 def redact_secrets(wire: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of `wire` without any write-only field (the original is left untouched)."""
-    redacted: dict[str, Any] = copy.deepcopy(dict(wire))
-    for pattern in SECRET_FIELDS:
-        for _path, parent, key in list(_locate(redacted, pattern)):
-            del parent[key]
-    return redacted
+    return copy.deepcopy(without_secrets(wire))
+
+
+def without_secrets(wire: Mapping[str, Any]) -> dict[str, Any]:
+    """`wire` without any write-only field, as a new top-level dict.
+
+    Only the containers on a path to a secret are copied; every other value is shared with
+    `wire`, so mutate neither afterwards (`redact_secrets` gives an independent copy).
+    """
+    result: object = wire
+    for steps in _SECRET_STEPS:
+        result = _drop(result, steps)
+    return dict(result) if isinstance(result, Mapping) else dict(wire)
+
+
+def _drop(node: object, steps: Sequence[str]) -> object:
+    """`node` with the key that `steps` leads to removed, copying only along the way."""
+    if not isinstance(node, Mapping):
+        return node
+    step = steps[0]
+    is_list = step.endswith("[]")
+    key = step[:-2] if is_list else step
+    if key not in node:
+        return node
+    if len(steps) == 1:
+        return {k: v for k, v in node.items() if k != key}
+    child = node[key]
+    if is_list:
+        if not isinstance(child, list):
+            return node
+        items = [_drop(item, steps[1:]) for item in child]
+        if all(new is old for new, old in zip(items, child, strict=True)):
+            return node
+        replaced: object = items
+    else:
+        replaced = _drop(child, steps[1:])
+        if replaced is child:
+            return node
+    return {k: (replaced if k == key else v) for k, v in node.items()}
 
 
 def _locate(wire: Mapping[str, Any], pattern: str) -> list[tuple[str, Any, str]]:

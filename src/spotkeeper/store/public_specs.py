@@ -20,22 +20,21 @@ Three rules keep the text honest:
   settings the API's JSON responses use (compact, UTF-8, no NaN). A spec that is not strict
   JSON (a NaN inside an extension's settings) gets no text; readers fall back to `spec`.
 
-`without_secrets` is the redaction itself, copying only the dicts and lists on the way to a
-secret and sharing everything else with its input; `public_spec` also drops the server's keys
-(it is what the text holds, as a dict).
+`public_spec` is `spec.secrets.without_secrets` (which copies only the containers on the way to
+a secret) minus the server's keys: what the text holds, as a dict.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from spotkeeper.spec.secrets import SECRET_FIELDS
+from spotkeeper.spec.secrets import SECRET_FIELDS, without_secrets
 from spotkeeper.store.tables import NodeRow
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -47,19 +46,6 @@ _RENDERING = "json compact utf-8 strict v1"
 PUBLIC_SPEC_FORM = hashlib.sha256(
     "\n".join((_RENDERING, *SECRET_FIELDS, "server keys:", *SERVER_KEYS)).encode()
 ).hexdigest()[:16]
-_SECRET_STEPS: tuple[tuple[str, ...], ...] = tuple(tuple(field.split(".")) for field in SECRET_FIELDS)
-
-
-def without_secrets(wire: Mapping[str, Any]) -> dict[str, Any]:
-    """`wire` without any write-only field, as a new top-level dict.
-
-    Same result as `spec.secrets.redact_secrets`, but only the containers on a path to a secret
-    are copied; every other value is shared with `wire`, so mutate neither afterwards.
-    """
-    result: object = wire
-    for steps in _SECRET_STEPS:
-        result = _drop(result, steps)
-    return dict(result) if isinstance(result, Mapping) else dict(wire)
 
 
 def public_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,32 +54,6 @@ def public_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     for key in SERVER_KEYS:
         shown.pop(key, None)
     return shown
-
-
-def _drop(node: object, steps: Sequence[str]) -> object:
-    """`node` with the key that `steps` leads to removed, copying only along the way."""
-    if not isinstance(node, Mapping):
-        return node
-    step = steps[0]
-    is_list = step.endswith("[]")
-    key = step[:-2] if is_list else step
-    if key not in node:
-        return node
-    if len(steps) == 1:
-        return {k: v for k, v in node.items() if k != key}
-    child = node[key]
-    if is_list:
-        if not isinstance(child, list):
-            return node
-        items = [_drop(item, steps[1:]) for item in child]
-        if all(new is old for new, old in zip(items, child, strict=True)):
-            return node
-        replaced: object = items
-    else:
-        replaced = _drop(child, steps[1:])
-        if replaced is child:
-            return node
-    return {k: (replaced if k == key else v) for k, v in node.items()}
 
 
 def render_public_spec(spec: Mapping[str, Any]) -> str | None:
